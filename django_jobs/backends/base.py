@@ -1,0 +1,133 @@
+"""What every django-jobs backend shares: validate, check arguments, store, dispatch.
+
+Django builds backends when a module with ``@task`` is imported, possibly
+before apps are ready, so nothing here does I/O or imports models at import
+time: the store and the execution layer are imported inside methods.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.apps import apps
+from django.core import checks
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from django_jobs.compat import (
+    BaseTaskBackend,
+    InvalidTask,
+    Task,
+    TaskResult,
+    TaskResultDoesNotExist,
+    task_enqueued,
+)
+from django_jobs.conf import get_settings
+from django_jobs.jobtask import JobTask, class_path, validate_options
+from django_jobs.payload import prepare
+
+if TYPE_CHECKING:
+    from django_jobs.models import Job
+    from django_jobs.store import JobStore
+
+
+class JobsBackend(BaseTaskBackend):
+    """Base of our backends: every enqueue writes a ``Job`` row, then ``dispatch()``es it."""
+
+    task_class = JobTask
+    supports_defer = True
+    supports_async_task = True
+    supports_get_result = True
+    supports_priority = True
+
+    # Which ``run_jobs`` loop serves this backend: "database", "huey", or None.
+    worker_kind: ClassVar[str | None] = None
+    known_options: ClassVar[frozenset[str]] = frozenset()
+
+    def validate_task(self, task: Task) -> None:
+        super().validate_task(task)
+        validate_options(task)
+
+    def enqueue(self, task: Task, args: Sequence[Any], kwargs: Mapping[str, Any]) -> TaskResult:
+        from django_jobs.store import JobStore
+        from django_jobs.store.results import to_task_result
+
+        self.validate_task(task)
+        _check_importable(task)
+        args, kwargs = prepare(
+            task.func,
+            args,
+            kwargs,
+            takes_context=task.takes_context,
+            max_bytes=get_settings().MAX_PAYLOAD_BYTES,
+        )
+        store = JobStore()
+        job, created = store.create(self._new_job(task, args, kwargs))
+        if not created:
+            return to_task_result(job)
+        task_enqueued.send(type(self), task_result=to_task_result(job, task))
+        return to_task_result(self.dispatch(job, store), task)
+
+    def dispatch(self, job: "Job", store: "JobStore") -> "Job":
+        """Send a freshly stored job on its way; return it as it stands afterwards."""
+        raise NotImplementedError("JobsBackend subclasses must define dispatch()")
+
+    def _new_job(self, task: Task, args: list[Any], kwargs: dict[str, Any]) -> "Job":
+        from django_jobs.models import Job
+
+        now = timezone.now()
+        retry_on = getattr(task, "retry_on", None)
+        return Job(
+            task_path=task.module_path,
+            queue_name=task.queue_name,
+            priority=task.priority,
+            backend_name=self.alias,
+            args=args,
+            kwargs=kwargs,
+            enqueued_at=now,
+            run_after=task.run_after or now,
+            max_attempts=getattr(task, "max_attempts", None) or get_settings().MAX_ATTEMPTS,
+            backoff=getattr(task, "backoff", None),
+            timeout=getattr(task, "timeout", None),
+            retry_on=[class_path(cls) for cls in retry_on] if retry_on else None,
+            unique_key=getattr(task, "unique_key", None),
+        )
+
+    def get_result(self, result_id: str) -> TaskResult:
+        from django.core.exceptions import ValidationError
+
+        from django_jobs.exceptions import UnknownTask
+        from django_jobs.models import Job
+        from django_jobs.store.results import to_task_result
+
+        try:
+            return to_task_result(Job.objects.get(pk=result_id))
+        except (Job.DoesNotExist, ValidationError, ValueError) as exc:
+            raise TaskResultDoesNotExist(result_id) from exc
+        except UnknownTask as exc:
+            raise TaskResultDoesNotExist(f"{result_id}: {exc}") from exc
+
+    def check(self, **kwargs: Any) -> Iterable[checks.CheckMessage]:
+        if not apps.is_installed("django_jobs"):
+            yield checks.Error(
+                f"Task backend {self.alias!r} needs 'django_jobs' in INSTALLED_APPS.",
+                id="django_jobs.E010",
+            )
+        for name in sorted(set(self.options) - self.known_options):
+            yield checks.Error(
+                f"TASKS[{self.alias!r}]['OPTIONS'] has an unknown option {name!r}; "
+                f"{type(self).__name__} accepts: {sorted(self.known_options) or 'none'}.",
+                id="django_jobs.E011",
+            )
+
+
+def _check_importable(task: Task) -> None:
+    """A worker finds the task by its path: refuse tasks it could not find."""
+    try:
+        found = import_string(task.module_path)
+    except ImportError as exc:
+        raise InvalidTask(f"Task {task.module_path!r} is not importable by that path.") from exc
+    if not isinstance(found, Task) or found.func is not task.func:
+        raise InvalidTask(
+            f"{task.module_path!r} does not name this task; define tasks at module level "
+            "under the name of their function."
+        )

@@ -1,0 +1,25 @@
+"""Database mode: the ``Job`` table is the queue; ``run_jobs`` workers claim from it."""
+
+from typing import TYPE_CHECKING
+
+from django_jobs.backends.base import JobsBackend
+
+if TYPE_CHECKING:
+    from django_jobs.models import Job
+    from django_jobs.store import JobStore
+
+
+class DatabaseBackend(JobsBackend):
+    """Stores the job in the caller's transaction; a rollback means it never existed.
+
+    On PostgreSQL the insert is followed by a NOTIFY in the same transaction,
+    delivered on commit, which wakes an idle worker at once.
+    """
+
+    worker_kind = "database"
+
+    def dispatch(self, job: "Job", store: "JobStore") -> "Job":
+        from django_jobs.db.notify import notify
+
+        notify(store.using, self.alias)
+        return job

@@ -1,0 +1,1 @@
+"""Database-specific helpers: connection setup and how an idle worker waits for work."""

@@ -1,0 +1,129 @@
+"""Run one claimed job and record its outcome: the only code that calls task functions.
+
+Every mode goes through :func:`run_job`: resolve the stored path to a Task,
+call it (sync or async, with context and timeout), decide about a retry, write
+exactly one fenced outcome, and send Django's signals.
+"""
+
+import enum
+import json
+import logging
+from inspect import iscoroutinefunction
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from django.utils.module_loading import import_string
+
+from django_jobs.compat import (
+    InvalidTaskBackend,
+    Task,
+    TaskContext,
+    TaskResult,
+    task_backends,
+    task_finished,
+    task_started,
+)
+from django_jobs.conf import get_settings
+from django_jobs.exceptions import PermanentFailure, UnknownTask
+from django_jobs.models import Job
+from django_jobs.retry import RetryPolicy, decide
+from django_jobs.store import JobStore
+from django_jobs.store.results import resolve_task, to_task_result
+from django_jobs.timeouts import call_async, call_sync
+
+logger = logging.getLogger("django_jobs")
+
+
+class Outcome(enum.Enum):
+    SUCCEEDED = "succeeded"
+    RETRYING = "retrying"
+    FAILED = "failed"
+    DISCARDED = "discarded"  # the run lost its lease; another run owns the job now
+
+
+def run_job(job: Job, store: JobStore) -> Outcome:
+    """Run a job that ``store`` has claimed (status RUNNING) and record what happened."""
+    try:
+        task = resolve_task(job.task_path)
+    except UnknownTask as exc:
+        logger.error("Job %s: %s", job.pk, exc)
+        return Outcome.FAILED if store.fail(job, exc) else Outcome.DISCARDED
+    result = to_task_result(job, task)
+    sender = _signal_sender(job.backend_name)
+    task_started.send(sender=sender, task_result=result)
+    try:
+        value = _jsonable(_call(task, job, result))
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a task's SystemExit must not stop the worker
+        return _record_failure(job, task, exc, store, sender)
+    if not store.succeed(job, value):
+        return Outcome.DISCARDED
+    task_finished.send(sender=sender, task_result=to_task_result(job, task))
+    return Outcome.SUCCEEDED
+
+
+def _call(task: Task, job: Job, result: TaskResult) -> Any:
+    args = list(job.args)
+    if task.takes_context:
+        args.insert(0, TaskContext(task_result=result))
+    if iscoroutinefunction(task.func):
+        return async_to_sync(call_async)(task.func(*args, **job.kwargs), job.timeout)
+    return call_sync(lambda: task.func(*args, **job.kwargs), job.timeout)
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        return json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise PermanentFailure(f"return value is not JSON-serialisable: {exc}") from exc
+
+
+def _record_failure(
+    job: Job, task: Task, exc: BaseException, store: JobStore, sender: Any
+) -> Outcome:
+    decision = decide(retry_policy(job), exc, job.attempts)
+    if decision is not None:
+        logger.info(
+            "Job %s attempt %d failed (%r); retrying in %.1fs",
+            job.pk,
+            job.attempts,
+            exc,
+            decision.delay,
+        )
+        return Outcome.RETRYING if store.retry(job, exc, decision.delay) else Outcome.DISCARDED
+    if not store.fail(job, exc):
+        return Outcome.DISCARDED
+    task_finished.send(sender=sender, task_result=to_task_result(job, task))
+    return Outcome.FAILED
+
+
+def retry_policy(job: Job) -> RetryPolicy:
+    """The policy stored with the job at enqueue, completed by the ``JOBS`` defaults."""
+    jobs_settings = get_settings()
+    return RetryPolicy(
+        max_attempts=job.max_attempts,
+        backoff=jobs_settings.BACKOFF if job.backoff is None else job.backoff,
+        cap=jobs_settings.BACKOFF_MAX,
+        jitter=jobs_settings.BACKOFF_JITTER,
+        retry_on=_exception_classes(job.retry_on),
+    )
+
+
+def _exception_classes(paths: list[str] | None) -> tuple[type[BaseException], ...] | None:
+    if not paths:
+        return None
+    classes = []
+    for path in paths:
+        try:
+            classes.append(import_string(path))
+        except ImportError:
+            logger.warning("retry_on class %r no longer exists; ignoring it", path)
+    return tuple(classes)
+
+
+def _signal_sender(backend_name: str) -> type | None:
+    try:
+        return type(task_backends[backend_name])
+    except InvalidTaskBackend:
+        return None

@@ -1,0 +1,95 @@
+"""``manage.py run_jobs``: parse and validate flags, then hand over to the worker."""
+
+import argparse
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from django_jobs.compat import InvalidTaskBackend, task_backends
+from django_jobs.conf import get_settings
+from django_jobs.worker import Worker, WorkerOptions
+
+
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {value!r}") from None
+    if not 0 <= number < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {value!r}")
+    return number
+
+
+class Command(BaseCommand):
+    help = "Run a worker that executes queued jobs until stopped (SIGTERM/SIGINT)."
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--backend", default="default", help="TASKS alias (default: default)")
+        parser.add_argument(
+            "--queue",
+            action="append",
+            dest="queues",
+            metavar="QUEUE",
+            help="Queue to serve; repeat for several (default: all of the backend's queues)",
+        )
+        parser.add_argument("--concurrency", type=positive_int, help="Jobs run at once (threads)")
+        parser.add_argument("--burst", action="store_true", help="Run what is due, then exit 0")
+        parser.add_argument("--max-jobs", type=positive_int, help="Exit after this many jobs")
+        parser.add_argument("--no-scheduler", action="store_true", help="Don't run cron schedules")
+        parser.add_argument(
+            "--grace", type=seconds, help="Seconds running jobs get to finish on SIGTERM"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        backend = self._backend(options["backend"])
+        self._check_queues(backend, options["queues"])
+        jobs_settings = get_settings()
+        worker_options = WorkerOptions(
+            backend=backend.alias,
+            queues=tuple(options["queues"]) if options["queues"] else None,
+            concurrency=options["concurrency"] or jobs_settings.CONCURRENCY,
+            burst=options["burst"],
+            max_jobs=options["max_jobs"],
+            grace=jobs_settings.GRACE_SECONDS if options["grace"] is None else options["grace"],
+            scheduler=not options["no_scheduler"],
+        )
+        worker = Worker(worker_options)
+        worker.signals.install()
+        exit_code = worker.run()
+        if exit_code:
+            raise SystemExit(exit_code)
+
+    @staticmethod
+    def _backend(alias: str) -> Any:
+        try:
+            backend = task_backends[alias]
+        except InvalidTaskBackend as exc:
+            raise CommandError(f"Unknown task backend {alias!r}: {exc}") from exc
+        kind = getattr(backend, "worker_kind", None)
+        if kind is None:
+            raise CommandError(
+                f"Backend {alias!r} ({type(backend).__name__}) has no queue to work on: "
+                "use django_jobs.backends.DatabaseBackend or HueyBackend."
+            )
+        if kind != "database":
+            raise CommandError(f"Backend {alias!r}: run_jobs does not support {kind!r} yet.")
+        return backend
+
+    @staticmethod
+    def _check_queues(backend: Any, queues: list[str] | None) -> None:
+        unknown = sorted(set(queues or []) - backend.queues) if backend.queues else []
+        if unknown:
+            raise CommandError(
+                f"Unknown queue(s) {unknown} for backend {backend.alias!r}; "
+                f"its QUEUES are {sorted(backend.queues)}."
+            )

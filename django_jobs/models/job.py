@@ -1,0 +1,117 @@
+"""The ``Job`` row: one job and its whole history, whatever mode ran it."""
+
+import uuid
+from datetime import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from django_jobs.status import ACTIVE, FINISHED, JobStatus
+
+
+class JobQuerySet(models.QuerySet["Job"]):
+    """Named states, so callers never spell out status/time conditions themselves."""
+
+    def ready(self) -> "JobQuerySet":
+        return self.filter(status=JobStatus.READY)
+
+    def due(self, now: datetime | None = None) -> "JobQuerySet":
+        return self.ready().filter(run_after__lte=now or timezone.now())
+
+    def scheduled(self, now: datetime | None = None) -> "JobQuerySet":
+        return self.ready().filter(run_after__gt=now or timezone.now())
+
+    def running(self) -> "JobQuerySet":
+        return self.filter(status=JobStatus.RUNNING)
+
+    def active(self) -> "JobQuerySet":
+        return self.filter(status__in=ACTIVE)
+
+    def finished(self) -> "JobQuerySet":
+        return self.filter(status__in=FINISHED)
+
+    def lease_expired(self, now: datetime | None = None) -> "JobQuerySet":
+        return self.running().filter(lease_expires_at__lt=now or timezone.now())
+
+
+class Job(models.Model):
+    """One enqueued task call: its arguments, state, outcome and every attempt's error.
+
+    ``attempts`` is counted by the claim statement, which also appends the
+    worker id, so ``attempts == len(worker_ids)`` always (Django's
+    ``TaskResult.attempts``). ``worker_id`` + ``attempts`` fence a running
+    job: a worker whose lease was taken over can no longer change the row.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    task_path = models.CharField(max_length=255)
+    queue_name = models.CharField(max_length=100)
+    priority = models.SmallIntegerField(default=0)
+    backend_name = models.CharField(max_length=100)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.READY)
+
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    return_value = models.JSONField(null=True, blank=True)
+    errors = models.JSONField(default=list)
+
+    enqueued_at = models.DateTimeField(default=timezone.now)
+    run_after = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    last_attempted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField(default=3)
+    backoff = models.FloatField(null=True, blank=True)
+    timeout = models.FloatField(null=True, blank=True)
+    retry_on = models.JSONField(null=True, blank=True)
+
+    worker_ids = models.JSONField(default=list)
+    worker_id = models.CharField(max_length=64, null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    unique_key = models.CharField(max_length=255, null=True, blank=True)
+    # Equal to unique_key while the job is unfinished, NULL after: a plain unique
+    # constraint on it works on every database (MySQL ignores partial ones).
+    active_unique_key = models.CharField(max_length=255, null=True, blank=True, unique=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-enqueued_at"]
+        indexes = [
+            models.Index(
+                fields=["backend_name", "queue_name", "-priority", "run_after"],
+                condition=Q(status="READY"),
+                name="django_jobs_claim_idx",
+            ),
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=Q(status="RUNNING"),
+                name="django_jobs_lease_idx",
+            ),
+            models.Index(fields=["status", "-enqueued_at"], name="django_jobs_status_idx"),
+            models.Index(fields=["queue_name", "status"], name="django_jobs_queue_idx"),
+            models.Index(fields=["task_path", "-enqueued_at"], name="django_jobs_task_idx"),
+            models.Index(fields=["status", "finished_at"], name="django_jobs_finished_idx"),
+            models.Index(fields=["unique_key"], name="django_jobs_ukey_idx"),
+        ]
+        permissions = [
+            ("requeue_job", "Can requeue jobs"),
+            ("cancel_job", "Can cancel jobs"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} [{self.status}] {self.id}"
+
+    @property
+    def task_name(self) -> str:
+        return self.task_path.rsplit(".", 1)[-1]
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED

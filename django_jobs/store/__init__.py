@@ -1,0 +1,3 @@
+from django_jobs.store.jobstore import JobStore
+
+__all__ = ["JobStore"]

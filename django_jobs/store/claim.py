@@ -1,0 +1,124 @@
+"""Vendor SQL that claims due jobs: one atomic statement that also counts the attempt.
+
+PostgreSQL: ``UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED)``, so competing
+workers never wait for or take each other's rows. SQLite: one
+``UPDATE ... WHERE id IN (SELECT ... LIMIT n)``; SQLite has one writer, so the
+statement is atomic. Other vendors: ``SELECT ... SKIP LOCKED`` and an
+``UPDATE`` in one transaction. Every path appends the worker id in the same
+write that increments ``attempts``.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connections, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+
+from django_jobs.models import Job
+from django_jobs.status import JobStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRequest:
+    backend_name: str
+    worker_id: str
+    limit: int
+    lease_seconds: float
+    now: datetime
+    queues: Sequence[str] | None = None  # None: every queue
+    paused: Sequence[str] = ()
+
+    @property
+    def lease_expires_at(self) -> datetime:
+        return self.now + timedelta(seconds=self.lease_seconds)
+
+
+def _queue_filter(request: ClaimRequest) -> tuple[str, list[Any]]:
+    sql, params = "", []
+    if request.queues is not None:
+        sql += f" AND queue_name IN ({', '.join(['%s'] * len(request.queues))})"
+        params += list(request.queues)
+    if request.paused:
+        sql += f" AND queue_name NOT IN ({', '.join(['%s'] * len(request.paused))})"
+        params += list(request.paused)
+    return sql, params
+
+
+def _pick_sql(table: str, request: ClaimRequest, ops: Any, suffix: str = "") -> tuple[str, list]:
+    queue_sql, queue_params = _queue_filter(request)
+    sql = (
+        f"SELECT id FROM {table} WHERE status = 'READY' AND backend_name = %s{queue_sql}"
+        f" AND run_after <= %s ORDER BY priority DESC, run_after, id LIMIT %s{suffix}"
+    )
+    now = ops.adapt_datetimefield_value(request.now)
+    return sql, [request.backend_name, *queue_params, now, request.limit]
+
+
+def _set_params(request: ClaimRequest, ops: Any) -> list[Any]:
+    now = ops.adapt_datetimefield_value(request.now)
+    lease = ops.adapt_datetimefield_value(request.lease_expires_at)
+    return [request.worker_id, request.worker_id, now, now, lease]
+
+
+def _claim_postgresql(cursor: Any, table: str, request: ClaimRequest, ops: Any) -> list[Any]:
+    pick, pick_params = _pick_sql(table, request, ops, " FOR UPDATE SKIP LOCKED")
+    cursor.execute(
+        f"WITH picked AS ({pick}) "
+        f"UPDATE {table} AS j SET status = 'RUNNING', attempts = j.attempts + 1, "
+        "worker_ids = j.worker_ids || jsonb_build_array(%s::text), worker_id = %s, "
+        "started_at = COALESCE(j.started_at, %s), last_attempted_at = %s, lease_expires_at = %s "
+        "FROM picked WHERE j.id = picked.id RETURNING j.id",
+        [*pick_params, *_set_params(request, ops)],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _claim_sqlite(cursor: Any, table: str, request: ClaimRequest, ops: Any) -> list[Any]:
+    pick, pick_params = _pick_sql(table, request, ops)
+    cursor.execute(
+        f"UPDATE {table} SET status = 'RUNNING', attempts = attempts + 1, "
+        "worker_ids = json_insert(worker_ids, '$[#]', %s), worker_id = %s, "
+        "started_at = COALESCE(started_at, %s), last_attempted_at = %s, lease_expires_at = %s "
+        f"WHERE status = 'READY' AND id IN ({pick}) RETURNING id",
+        [*_set_params(request, ops), *pick_params],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _claim_generic(using: str, request: ClaimRequest) -> list[Any]:
+    with transaction.atomic(using=using):
+        picked = Job.objects.using(using).due(request.now).filter(backend_name=request.backend_name)
+        if request.queues is not None:
+            picked = picked.filter(queue_name__in=request.queues)
+        picked = picked.exclude(queue_name__in=request.paused).order_by(
+            "-priority", "run_after", "id"
+        )
+        locked = picked.select_for_update(skip_locked=True).only("id", "worker_ids")
+        jobs = list(locked[: request.limit])
+        for job in jobs:
+            Job.objects.using(using).filter(pk=job.pk).update(
+                status=JobStatus.RUNNING,
+                attempts=F("attempts") + 1,
+                worker_ids=[*job.worker_ids, request.worker_id],
+                worker_id=request.worker_id,
+                started_at=Coalesce("started_at", Value(request.now)),
+                last_attempted_at=request.now,
+                lease_expires_at=request.lease_expires_at,
+            )
+        return [job.pk for job in jobs]
+
+
+def claim_ids(using: str, request: ClaimRequest) -> list[Any]:
+    """Claim up to ``request.limit`` due jobs; return their ids."""
+    connection = connections[using]
+    table = connection.ops.quote_name(Job._meta.db_table)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            return _claim_postgresql(cursor, table, request, connection.ops)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            return _claim_sqlite(cursor, table, request, connection.ops)
+    return _claim_generic(using, request)

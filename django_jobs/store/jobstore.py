@@ -1,0 +1,266 @@
+"""Every job state transition, each one conditional UPDATE.
+
+Writes that finish a run are fenced on ``(status=RUNNING, attempts, worker_id)``:
+if the lease was rescued meanwhile, the row count is 0 and the late writer
+changes nothing. Nothing outside this module writes a job's state.
+"""
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, router, transaction
+from django.utils import timezone
+
+from django_jobs.exceptions import InvalidTransition, JobCancelled, WorkerLost
+from django_jobs.models import Job, Queue
+from django_jobs.status import JobStatus
+from django_jobs.store.claim import ClaimRequest, claim_ids
+from django_jobs.store.reconnect import retry_on_disconnect
+from django_jobs.store.results import error_entry
+
+logger = logging.getLogger("django_jobs")
+
+RECOVERY_BATCH = 500
+_DONE = {"worker_id": None, "lease_expires_at": None}
+
+
+class JobStore:
+    """The job table's state machine (READY -> RUNNING -> SUCCESSFUL | FAILED | READY ...)."""
+
+    def __init__(self, using: str | None = None) -> None:
+        self.using = using or router.db_for_write(Job)
+
+    @property
+    def jobs(self) -> Any:
+        return Job.objects.using(self.using)
+
+    # -- enqueue ----------------------------------------------------------------
+
+    def create(self, job: Job) -> tuple[Job, bool]:
+        """Insert ``job``; with a unique key held by an unfinished job, return that one."""
+        job.active_unique_key = job.unique_key
+        if job.unique_key is None:
+            job.save(using=self.using, force_insert=True)
+            return job, True
+        try:
+            with transaction.atomic(using=self.using):
+                job.save(using=self.using, force_insert=True)
+        except IntegrityError:
+            existing = self.jobs.filter(active_unique_key=job.unique_key).first()
+            if existing is None:  # finished between our insert and this read: try once more
+                with transaction.atomic(using=self.using):
+                    job.save(using=self.using, force_insert=True)
+                return job, True
+            return existing, False
+        return job, True
+
+    # -- claiming ---------------------------------------------------------------
+
+    def claim(
+        self,
+        *,
+        backend_name: str,
+        worker_id: str,
+        limit: int,
+        lease_seconds: float,
+        queues: Sequence[str] | None = None,
+    ) -> list[Job]:
+        """Claim up to ``limit`` due jobs for ``worker_id``, highest priority first."""
+        request = ClaimRequest(
+            backend_name=backend_name,
+            worker_id=worker_id,
+            limit=limit,
+            lease_seconds=lease_seconds,
+            now=timezone.now(),
+            queues=queues,
+            paused=self.paused_queues(backend_name),
+        )
+        ids = claim_ids(self.using, request)
+        if not ids:
+            return []
+        jobs = list(self.jobs.filter(pk__in=ids))
+        return sorted(jobs, key=lambda job: (-job.priority, job.run_after))
+
+    def claim_one(self, job_id: Any, *, worker_id: str, lease_seconds: float) -> Job | None:
+        """Claim one READY job by id (immediate and huey modes), due or not."""
+        job = self.jobs.filter(pk=job_id, status=JobStatus.READY).first()
+        if job is None:
+            return None
+        now = timezone.now()
+        changes = {
+            "status": JobStatus.RUNNING,
+            "attempts": job.attempts + 1,
+            "worker_ids": [*job.worker_ids, worker_id],
+            "worker_id": worker_id,
+            "started_at": job.started_at or now,
+            "last_attempted_at": now,
+            "lease_expires_at": now + timedelta(seconds=lease_seconds),
+        }
+        claimed = self.jobs.filter(pk=job.pk, status=JobStatus.READY, attempts=job.attempts).update(
+            **changes
+        )
+        if not claimed:
+            return None
+        for name, value in changes.items():
+            setattr(job, name, value)
+        return job
+
+    def paused_queues(self, backend_name: str) -> list[str]:
+        return list(
+            Queue.objects.using(self.using)
+            .filter(backend_name=backend_name, paused=True)
+            .values_list("name", flat=True)
+        )
+
+    # -- outcomes (fenced) ------------------------------------------------------
+
+    def _fenced(self, job: Job) -> Any:
+        return self.jobs.filter(
+            pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts, worker_id=job.worker_id
+        )
+
+    def succeed(self, job: Job, return_value: Any) -> bool:
+        return self._finish(job, JobStatus.SUCCESSFUL, return_value=return_value)
+
+    def fail(self, job: Job, exc: BaseException) -> bool:
+        return self._finish(job, JobStatus.FAILED, errors=[*job.errors, self._entry(job, exc)])
+
+    def retry(self, job: Job, exc: BaseException, delay: float) -> bool:
+        now = timezone.now()
+        return self._write(
+            job,
+            status=JobStatus.READY,
+            run_after=now + timedelta(seconds=delay),
+            errors=[*job.errors, self._entry(job, exc, now)],
+            **_DONE,
+        )
+
+    def release(self, job: Job) -> bool:
+        """Hand a job back unfinished (shutdown): READY at once, its attempt still counted."""
+        changes = {"status": JobStatus.READY, "run_after": timezone.now(), **_DONE}
+        return retry_on_disconnect(self.using, lambda: self._fenced(job).update(**changes)) == 1
+
+    def _finish(self, job: Job, status: str, **changes: Any) -> bool:
+        return self._write(
+            job,
+            status=status,
+            finished_at=timezone.now(),
+            active_unique_key=None,
+            **_DONE,
+            **changes,
+        )
+
+    def _write(self, job: Job, **changes: Any) -> bool:
+        written = retry_on_disconnect(self.using, lambda: self._fenced(job).update(**changes)) == 1
+        if written:
+            for name, value in changes.items():
+                setattr(job, name, value)
+        else:
+            logger.warning("Job %s: result of a run that lost its lease was discarded", job.pk)
+        return written
+
+    @staticmethod
+    def _entry(job: Job, exc: BaseException, now: datetime | None = None) -> dict:
+        return error_entry(
+            exc, attempt=job.attempts, worker_id=job.worker_id, at=now or timezone.now()
+        )
+
+    # -- leases -----------------------------------------------------------------
+
+    def extend_leases(self, worker_id: str, job_ids: Sequence[Any], lease_seconds: float) -> int:
+        """Renew the leases of the jobs this worker knows it is running.
+
+        Only the given ids: a claim whose response was lost (connection dropped)
+        is not renewed, so it expires and is rescued instead of being held forever.
+        """
+        expires = timezone.now() + timedelta(seconds=lease_seconds)
+        return self.jobs.filter(
+            pk__in=job_ids, status=JobStatus.RUNNING, worker_id=worker_id
+        ).update(lease_expires_at=expires)
+
+    def recover_expired(self) -> tuple[int, int]:
+        """Rescue jobs whose lease ran out: READY if attempts remain, else FAILED.
+
+        Returns ``(rescued, failed)``. Safe to run from many workers at once.
+        """
+        now = timezone.now()
+        rescued = failed = 0
+        for job in self.jobs.lease_expired(now)[:RECOVERY_BATCH]:
+            lost = WorkerLost(f"worker {job.worker_id} stopped heartbeating while running the job")
+            errors = [
+                *job.errors,
+                error_entry(lost, attempt=job.attempts, worker_id=job.worker_id, at=now),
+            ]
+            fence = self.jobs.filter(
+                pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts, lease_expires_at__lt=now
+            )
+            if job.attempts >= job.max_attempts:
+                failed += fence.update(
+                    status=JobStatus.FAILED,
+                    finished_at=now,
+                    errors=errors,
+                    active_unique_key=None,
+                    **_DONE,
+                )
+            else:
+                rescued += fence.update(
+                    status=JobStatus.READY, run_after=now, errors=errors, **_DONE
+                )
+        if rescued or failed:
+            logger.warning("Recovered expired leases: %d back to READY, %d FAILED", rescued, failed)
+        return rescued, failed
+
+    # -- operator actions ---------------------------------------------------------
+
+    def cancel(self, job_id: Any) -> Job:
+        """Cancel a READY job; ask a RUNNING one to stop (it finishes as CANCELLED if it can)."""
+        job = self.get(job_id)
+        now = timezone.now()
+        if job.status == JobStatus.READY:
+            errors = [
+                *job.errors,
+                error_entry(
+                    JobCancelled("cancelled"), attempt=job.attempts, worker_id=None, at=now
+                ),
+            ]
+            if self.jobs.filter(pk=job.pk, status=JobStatus.READY).update(
+                status=JobStatus.CANCELLED, finished_at=now, errors=errors, active_unique_key=None
+            ):
+                return self.get(job_id)
+        elif job.status == JobStatus.RUNNING:
+            self.jobs.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
+            return self.get(job_id)
+        raise InvalidTransition(
+            f"Job {job.pk} is {job.status}; only READY or RUNNING jobs can be cancelled."
+        )
+
+    def requeue(self, job_id: Any) -> Job:
+        """Run a finished job again with the same arguments, as one more attempt."""
+        job = self.get(job_id)
+        if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.SUCCESSFUL):
+            raise InvalidTransition(
+                f"Job {job.pk} is {job.status}; only finished jobs can be requeued."
+            )
+        try:
+            with transaction.atomic(using=self.using):
+                updated = self.jobs.filter(pk=job.pk, status=job.status).update(
+                    status=JobStatus.READY,
+                    run_after=timezone.now(),
+                    finished_at=None,
+                    max_attempts=max(job.max_attempts, job.attempts + 1),
+                    cancel_requested=False,
+                    active_unique_key=job.unique_key,
+                )
+        except IntegrityError as exc:
+            raise InvalidTransition(
+                f"Job {job.pk} cannot be requeued: another unfinished job holds unique key "
+                f"{job.unique_key!r}."
+            ) from exc
+        if not updated:
+            raise InvalidTransition(f"Job {job.pk} changed state meanwhile; try again.")
+        return self.get(job_id)
+
+    def get(self, job_id: Any) -> Job:
+        return self.jobs.get(pk=job_id)

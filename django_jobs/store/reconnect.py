@@ -1,0 +1,33 @@
+"""Retry an idempotent write across a lost database connection.
+
+A job's outcome is worth keeping: when the database restarts between a task's
+end and its acknowledgement, the write is retried on a new connection for up to
+a lease. Only fenced, idempotent writes go through here, and never inside a
+caller's transaction (a retry there would silently drop the rest of it).
+"""
+
+import logging
+import time
+from collections.abc import Callable
+
+from django.db import InterfaceError, OperationalError, connections
+
+from django_jobs.conf import get_settings
+
+logger = logging.getLogger("django_jobs")
+
+
+def retry_on_disconnect[T](using: str, write: Callable[[], T]) -> T:
+    connection = connections[using]
+    deadline = time.monotonic() + get_settings().LEASE_SECONDS
+    delay = 0.1
+    while True:
+        try:
+            return write()
+        except (OperationalError, InterfaceError) as exc:
+            if connection.in_atomic_block or time.monotonic() + delay > deadline:
+                raise
+            logger.warning("Database unavailable (%s); retrying in %.1fs", exc, delay)
+            connection.close()
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)

@@ -1,0 +1,83 @@
+"""Between stored rows and Django's objects: resolve a task path, build a TaskResult.
+
+A stored job is rebuilt without re-validating its task: a queue removed from
+``QUEUES`` after enqueue must not make old rows unreadable.
+"""
+
+import traceback as traceback_module
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from django.utils.module_loading import import_string
+
+from django_jobs.compat import Task, TaskError, TaskResult
+from django_jobs.exceptions import UnknownTask
+from django_jobs.models import Job
+from django_jobs.status import to_task_result_status
+
+
+def resolve_task(path: str) -> Task:
+    """Import the Task a job names; refuse anything that is not a Task."""
+    try:
+        obj = import_string(path)
+    except ImportError as exc:
+        raise UnknownTask(f"{path!r} cannot be imported: {exc}") from exc
+    if not isinstance(obj, Task):
+        raise UnknownTask(f"{path!r} is a {type(obj).__name__}, not a Task; refusing to run it.")
+    return obj
+
+
+def restored(task: Task, **changes: Any) -> Task:
+    """A copy of ``task`` with ``changes``, built without running its validation."""
+    copy = object.__new__(type(task))
+    for field in fields(task):
+        object.__setattr__(copy, field.name, changes.get(field.name, getattr(task, field.name)))
+    return copy
+
+
+def task_for_job(job: Job, task: Task | None = None) -> Task:
+    task = task or resolve_task(job.task_path)
+    return restored(
+        task,
+        queue_name=job.queue_name,
+        priority=job.priority,
+        backend=job.backend_name,
+        run_after=job.run_after,
+    )
+
+
+def to_task_result(job: Job, task: Task | None = None) -> TaskResult:
+    """The job as Django's ``TaskResult``; a cancelled job reads as FAILED."""
+    result = TaskResult(
+        task=task_for_job(job, task),
+        id=str(job.id),
+        status=to_task_result_status(job.status),
+        enqueued_at=job.enqueued_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        last_attempted_at=job.last_attempted_at,
+        args=job.args,
+        kwargs=job.kwargs,
+        backend=job.backend_name,
+        errors=[
+            TaskError(exception_class_path=e["exception_class_path"], traceback=e["traceback"])
+            for e in job.errors
+        ],
+        worker_ids=list(job.worker_ids),
+    )
+    object.__setattr__(result, "_return_value", job.return_value)
+    return result
+
+
+def error_entry(exc: BaseException, *, attempt: int, worker_id: str | None, at: datetime) -> dict:
+    """One attempt's error as stored in ``Job.errors``."""
+    cls = type(exc)
+    return {
+        "exception_class_path": f"{cls.__module__}.{cls.__qualname__}",
+        "message": str(exc),
+        "traceback": "".join(traceback_module.format_exception(exc)),
+        "attempt": attempt,
+        "worker_id": worker_id,
+        "at": at.isoformat(),
+    }

@@ -1,0 +1,38 @@
+"""Helpers for testing code that enqueues jobs (pytest or Django's test runner)."""
+
+from django.utils.crypto import get_random_string
+
+from django_jobs.compat import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+from django_jobs.conf import get_settings
+from django_jobs.execution import Outcome, run_job
+from django_jobs.store import JobStore
+
+
+def run_until_empty(
+    backend: str = DEFAULT_TASK_BACKEND_ALIAS,
+    *,
+    max_jobs: int = 10_000,
+    include_scheduled: bool = False,
+) -> int:
+    """Run queued jobs in this thread, retries included, until none is due; return the count.
+
+    Runs inside the test's transaction, so it works with Django's ``TestCase``.
+    With ``include_scheduled`` jobs waiting for ``run_after`` (and retries waiting
+    for their backoff) run at once too.
+    """
+    alias = task_backends[backend].alias
+    store = JobStore()
+    worker_id = f"testing-{get_random_string(8)}"
+    lease = get_settings().LEASE_SECONDS
+    ran = 0
+    while ran < max_jobs:
+        ready = store.jobs.ready().filter(backend_name=alias)
+        if not include_scheduled:
+            ready = ready.due()
+        job = ready.order_by("-priority", "run_after").first()
+        if job is None:
+            return ran
+        claimed = store.claim_one(job.pk, worker_id=worker_id, lease_seconds=lease)
+        if claimed is not None and run_job(claimed, store) is not Outcome.DISCARDED:
+            ran += 1
+    return ran

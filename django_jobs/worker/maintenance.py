@@ -1,0 +1,73 @@
+"""The worker's side loop: heartbeat, lease renewal and recovery of expired leases.
+
+One thread does all three every heartbeat interval. A database error is logged
+and the loop goes on: if it lasts longer than a lease, other workers rescue our
+jobs and our late results are fenced out, so nothing is lost either way.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import close_old_connections
+from django.db.models import F
+from django.utils import timezone
+
+from django_jobs.models import Job, Worker
+from django_jobs.store import JobStore
+
+logger = logging.getLogger("django_jobs")
+
+STALE_WORKER_ROWS = timedelta(days=7)
+
+
+class Maintenance(threading.Thread):
+    def __init__(
+        self,
+        *,
+        worker_id: str,
+        store: JobStore,
+        lease_seconds: float,
+        interval: float,
+        running_jobs: Callable[[], list[Job]],
+        done_count: Callable[[], int],
+        stop: threading.Event,
+    ) -> None:
+        super().__init__(name="jobs-maintenance", daemon=True)
+        self.worker_id = worker_id
+        self.store = store
+        self.lease_seconds = lease_seconds
+        self.interval = interval
+        self._running_jobs = running_jobs
+        self._done_count = done_count
+        self._stopping = stop
+        self._reported_done = 0
+
+    def run(self) -> None:
+        while not self._stopping.wait(self.interval):
+            self.tick()
+
+    def tick(self) -> None:
+        try:
+            self.heartbeat()
+            self.store.recover_expired()
+        except Exception as exc:  # noqa: BLE001 - keep beating; see module docstring
+            logger.warning("Worker %s maintenance failed (%s); will retry", self.worker_id, exc)
+        finally:
+            close_old_connections()
+
+    def heartbeat(self) -> None:
+        ids = [job.pk for job in self._running_jobs()]
+        if ids:
+            self.store.extend_leases(self.worker_id, ids, self.lease_seconds)
+        done = self._done_count()
+        Worker.objects.using(self.store.using).filter(pk=self.worker_id).update(
+            heartbeat_at=timezone.now(), jobs_done=F("jobs_done") + (done - self._reported_done)
+        )
+        self._reported_done = done
+
+    def forget_stale_workers(self) -> int:
+        cutoff = timezone.now() - STALE_WORKER_ROWS
+        deleted, _ = Worker.objects.using(self.store.using).filter(heartbeat_at__lt=cutoff).delete()
+        return deleted

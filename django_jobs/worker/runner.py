@@ -1,0 +1,192 @@
+"""The database-mode worker: claim due jobs in batches, run them on threads, stop cleanly.
+
+Shutdown: the first SIGTERM/SIGINT stops claiming and gives running jobs up to
+``grace`` seconds; jobs still running then are handed back (READY, attempt
+counted) and the exit code is 0. A second signal hands them back at once and
+the exit code is 1. Either way the job is never marked FAILED for being stopped.
+"""
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+from django.db import DatabaseError, close_old_connections, connections
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from django_jobs.compat import task_backends
+from django_jobs.conf import get_settings
+from django_jobs.db.notify import waiter_for
+from django_jobs.execution import Outcome, run_job
+from django_jobs.models import Job
+from django_jobs.models import Worker as WorkerRow
+from django_jobs.store import JobStore
+from django_jobs.worker.maintenance import Maintenance
+from django_jobs.worker.options import WorkerOptions
+from django_jobs.worker.pool import JobPool
+from django_jobs.worker.stopping import StopSignals
+
+logger = logging.getLogger("django_jobs")
+
+EXIT_OK = 0
+EXIT_FORCED = 1
+MAX_ERROR_PAUSE = 10.0
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{get_random_string(6)}"
+
+
+class Worker:
+    """One ``run_jobs`` process in database mode."""
+
+    def __init__(self, options: WorkerOptions, signals: StopSignals | None = None) -> None:
+        self.options = options
+        self.signals = signals or StopSignals()
+        self.settings = get_settings()
+        self.backend = task_backends[options.backend]
+        self.id = new_worker_id()
+        self.store = JobStore()
+        self.queues = options.queues or (tuple(sorted(self.backend.queues)) or None)
+        self.claimed = 0
+        self.done = 0
+        self._done_lock = threading.Lock()
+        self._side_loops: list[threading.Thread] = []
+
+    def add_side_loop(self, factory: Callable[[threading.Event], threading.Thread]) -> None:
+        """Run another loop (e.g. the scheduler) for the worker's lifetime."""
+        self._side_loops.append(factory(self.signals.stop))
+
+    def run(self) -> int:
+        _persistent_connections(self.store.using)
+        self._register()
+        pool = JobPool(self.options.concurrency, self._run_one)
+        maintenance = Maintenance(
+            worker_id=self.id,
+            store=self.store,
+            lease_seconds=self.settings.LEASE_SECONDS,
+            interval=self.settings.heartbeat_seconds,
+            running_jobs=pool.running_jobs,
+            done_count=lambda: self.done,
+            stop=self.signals.stop,
+        )
+        maintenance.start()
+        for loop in self._side_loops:
+            loop.start()
+        logger.info(
+            "Worker %s started: queues=%s concurrency=%d",
+            self.id,
+            self.queues or "all",
+            self.options.concurrency,
+        )
+        try:
+            self._loop(pool)
+            return self._shutdown(pool, maintenance)
+        finally:
+            self._unregister()
+
+    def _loop(self, pool: JobPool) -> None:
+        waiter = waiter_for(self.store.using)
+        errors = 0
+        try:
+            while not self.signals.stop.is_set() and not self._reached_max_jobs():
+                free = pool.free_slots()
+                if free == 0:
+                    pool.wait_for_slot(timeout=0.5)
+                    continue
+                try:
+                    jobs = self._claim(free)
+                    errors = 0
+                except DatabaseError as exc:
+                    errors += 1
+                    self._pause_after_error(exc, errors)
+                    continue
+                for job in jobs:
+                    pool.submit(job)
+                if jobs:
+                    continue
+                if self.options.burst:
+                    if pool.wait_idle(timeout=0.05) and not self._claimable_now():
+                        return
+                    continue
+                waiter.wait(self.settings.POLL_INTERVAL, self.signals.stop)
+        finally:
+            waiter.close()
+
+    def _claim(self, limit: int) -> list[Job]:
+        if self.options.max_jobs is not None:
+            limit = min(limit, self.options.max_jobs - self.claimed)
+        jobs = self.store.claim(
+            backend_name=self.backend.alias,
+            worker_id=self.id,
+            limit=limit,
+            lease_seconds=self.settings.LEASE_SECONDS,
+            queues=self.queues,
+        )
+        self.claimed += len(jobs)
+        return jobs
+
+    def _claimable_now(self) -> bool:
+        qs = Job.objects.using(self.store.using).due().filter(backend_name=self.backend.alias)
+        if self.queues is not None:
+            qs = qs.filter(queue_name__in=self.queues)
+        return qs.exclude(queue_name__in=self.store.paused_queues(self.backend.alias)).exists()
+
+    def _reached_max_jobs(self) -> bool:
+        return self.options.max_jobs is not None and self.claimed >= self.options.max_jobs
+
+    def _pause_after_error(self, exc: Exception, errors: int) -> None:
+        pause = min(MAX_ERROR_PAUSE, 0.5 * 2 ** (errors - 1))
+        logger.warning("Worker %s cannot claim (%s); retrying in %.1fs", self.id, exc, pause)
+        close_old_connections()
+        connections[self.store.using].close()
+        self.signals.stop.wait(pause)
+
+    def _run_one(self, job: Job) -> None:
+        outcome = run_job(job, self.store)
+        if outcome is not Outcome.DISCARDED:
+            with self._done_lock:
+                self.done += 1
+
+    def _shutdown(self, pool: JobPool, maintenance: Maintenance) -> int:
+        self.signals.stop.set()
+        deadline = time.monotonic() + self.options.grace
+        while not pool.wait_idle(timeout=0.1):
+            if self.signals.force.is_set() or time.monotonic() >= deadline:
+                break
+        unfinished = pool.running_jobs()
+        for job in unfinished:
+            self.store.release(job)
+        if unfinished:
+            logger.warning("Worker %s handed back %d unfinished job(s)", self.id, len(unfinished))
+        maintenance.join(timeout=1)
+        maintenance.heartbeat()
+        return EXIT_FORCED if self.signals.force.is_set() else EXIT_OK
+
+    def _register(self) -> None:
+        WorkerRow.objects.using(self.store.using).create(
+            id=self.id,
+            hostname=socket.gethostname()[:255],
+            pid=os.getpid(),
+            backend_name=self.backend.alias,
+            queues=list(self.queues or []),
+            concurrency=self.options.concurrency,
+        )
+
+    def _unregister(self) -> None:
+        try:
+            WorkerRow.objects.using(self.store.using).filter(pk=self.id).update(
+                stopped_at=timezone.now()
+            )
+        except DatabaseError as exc:
+            logger.warning("Worker %s could not record its stop: %s", self.id, exc)
+
+
+def _persistent_connections(using: str) -> None:
+    """Workers keep their connections open and health-checked, whatever the web settings."""
+    settings_dict = connections.settings[using]
+    settings_dict["CONN_MAX_AGE"] = None
+    settings_dict["CONN_HEALTH_CHECKS"] = True

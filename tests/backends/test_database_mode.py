@@ -1,0 +1,99 @@
+"""Database-mode specifics: jobs wait for a worker, in priority and run_after order."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.tasks import TaskResultStatus
+from django.utils import timezone
+
+from django_jobs.models import Job
+from django_jobs.store import JobStore
+from django_jobs.testing import run_until_empty
+from tests import tasks
+
+pytestmark = pytest.mark.django_db
+
+
+def claim_all(limit=100):
+    return JobStore().claim(backend_name="default", worker_id="w", limit=limit, lease_seconds=30)
+
+
+def test_enqueue_only_stores_the_job():
+    result = tasks.add.enqueue(1, 2)
+    assert result.status == TaskResultStatus.READY
+    job = Job.objects.get(pk=result.id)
+    assert job.status == "READY" and job.attempts == 0 and job.run_after == job.enqueued_at
+
+
+def test_claim_order_is_priority_then_run_after():
+    now = timezone.now()
+    low = tasks.add.using(priority=-5).enqueue(0, 0)
+    old = tasks.add.using(run_after=now - timedelta(minutes=5)).enqueue(0, 1)
+    new = tasks.add.enqueue(0, 2)
+    high = tasks.add.using(priority=50).enqueue(0, 3)
+    future = tasks.add.using(run_after=now + timedelta(hours=1)).enqueue(0, 4)
+    claimed = [str(job.pk) for job in claim_all()]
+    assert claimed == [high.id, old.id, new.id, low.id]
+    assert future.id not in claimed
+
+
+def test_claim_counts_the_attempt_and_records_the_worker():
+    tasks.add.enqueue(1, 1)
+    (job,) = claim_all()
+    assert job.status == "RUNNING" and job.attempts == 1 and job.worker_ids == ["w"]
+    assert job.lease_expires_at > timezone.now()
+    assert claim_all() == []
+
+
+def test_claim_respects_queues_limit_and_paused_queues():
+    from django_jobs.models import Queue
+
+    tasks.add.enqueue(1, 1)
+    tasks.echo.enqueue(1)  # queue "emails"
+    store = JobStore()
+    Queue.objects.create(backend_name="default", name="emails", paused=True)
+    kwargs = {"backend_name": "default", "worker_id": "w", "lease_seconds": 30}
+    assert store.claim(limit=10, queues=["emails"], **kwargs) == []
+    (job,) = store.claim(limit=10, **kwargs)
+    assert job.queue_name == "default"
+
+
+def test_retry_waits_for_backoff():
+    tasks.fail_until.enqueue(2)
+    assert run_until_empty() == 1
+    job = Job.objects.get()
+    assert job.status == "READY" and job.run_after > timezone.now() - timedelta(seconds=1)
+    assert run_until_empty(include_scheduled=True) == 1
+    assert Job.objects.get().status == "SUCCESSFUL"
+
+
+def test_backoff_grows_exponentially(settings):
+    settings.JOBS = {**settings.JOBS, "BACKOFF": 10, "BACKOFF_JITTER": 0, "BACKOFF_MAX": 3600}
+    tasks.always_fail.enqueue()
+    delays = []
+    for _ in range(2):
+        before = timezone.now()
+        run_until_empty(include_scheduled=True, max_jobs=1)
+        job = Job.objects.get()
+        delays.append(round((job.run_after - before).total_seconds()))
+    assert delays == [10, 20]
+
+
+def test_stored_job_naming_a_non_task_fails_clearly():
+    Job.objects.create(
+        task_path="tests.tasks.not_a_task", queue_name="default", backend_name="default"
+    )
+    Job.objects.create(task_path="tests.nowhere.gone", queue_name="default", backend_name="default")
+    assert run_until_empty() == 2
+    errors = sorted(job.errors[0]["message"] for job in Job.objects.all())
+    assert all(job.status == "FAILED" for job in Job.objects.all())
+    assert "cannot be imported" in errors[0] and "not a Task" in errors[1]
+
+
+def test_rolled_back_enqueue_never_runs():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        tasks.record.enqueue(1)
+        raise RuntimeError("rollback")
+    assert run_until_empty(include_scheduled=True) == 0
+    assert not Job.objects.exists()

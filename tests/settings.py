@@ -1,0 +1,38 @@
+"""Test settings: the demo project plus test tasks, short leases and a file-backed SQLite.
+
+The SQLite test database is a file (not in-memory) so that worker subprocesses
+started by the tests see the same data. ``JOBS_TEST_DB=postgres`` makes the
+pytest plugin start a real PostgreSQL server and point DATABASE_URL at it.
+"""
+
+import os
+import tempfile
+
+if "DATABASE_URL" not in os.environ:
+    _dir = os.environ.setdefault("JOBS_TEST_DIR", tempfile.mkdtemp(prefix="django-jobs-tests-"))
+    os.environ["DATABASE_URL"] = f"sqlite:///{_dir}/jobs.sqlite3"
+
+from testproject.settings import *  # noqa: E402,F403
+from testproject.settings import DATABASES  # noqa: E402
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {
+        "NAME": DATABASES["default"]["NAME"].replace(".sqlite3", "-test.sqlite3")
+    }
+
+TEST_QUEUES = ["default", "emails", "webhooks", "maintenance", "low", "high"]
+TASKS = {
+    "default": {"BACKEND": "django_jobs.backends.DatabaseBackend", "QUEUES": TEST_QUEUES},
+    "immediate": {"BACKEND": "django_jobs.backends.ImmediateBackend", "QUEUES": TEST_QUEUES},
+}
+
+JOBS = {
+    "LEASE_SECONDS": float(os.environ.get("JOBS_TEST_LEASE_SECONDS", "2")),
+    "BACKOFF": 0.05,
+    "BACKOFF_MAX": 1.0,
+    "POLL_INTERVAL": 0.2,
+    "GRACE_SECONDS": 10.0,
+}
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -1,0 +1,74 @@
+"""Start real ``manage.py run_jobs`` processes against the test database."""
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url() -> str:
+    """The URL of the test database this pytest process is using."""
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+
+
+class WorkerProcess:
+    def __init__(self, *args: str, ledger: Path | None = None, env: dict | None = None) -> None:
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DATABASE_URL": database_url(),
+            "JOBS_LOG_LEVEL": "INFO",
+            **(env or {}),
+        }
+        if ledger is not None:
+            environment["JOBS_TEST_LEDGER"] = str(ledger)
+        # A file, not a pipe: a full pipe would block a chatty worker.
+        fd, self._log_path = tempfile.mkstemp(prefix="worker-", suffix=".log")
+        with os.fdopen(fd, "w") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, str(ROOT / "manage.py"), "run_jobs", *args],
+                cwd=ROOT,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def signal(self, signum: int = signal.SIGTERM) -> None:
+        self.process.send_signal(signum)
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+    def wait(self, timeout: float = 60) -> int:
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+
+    @property
+    def output(self) -> str:
+        return Path(self._log_path).read_text()[-5000:]
+
+
+def wait_until(condition, timeout: float = 30, interval: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+def ledger_lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
