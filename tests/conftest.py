@@ -28,3 +28,14 @@ def backend():
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests about a database server (restarts, LISTEN/NOTIFY) only exist in the PostgreSQL run."""
+    if connection.vendor == "postgresql":
+        return
+    selected = [item for item in items if "postgres_only" not in item.keywords]
+    deselected = [item for item in items if "postgres_only" in item.keywords]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected

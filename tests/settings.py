@@ -30,7 +30,7 @@ JOBS = {
     "LEASE_SECONDS": float(os.environ.get("JOBS_TEST_LEASE_SECONDS", "2")),
     "BACKOFF": 0.05,
     "BACKOFF_MAX": 1.0,
-    "POLL_INTERVAL": 0.2,
+    "POLL_INTERVAL": float(os.environ.get("JOBS_TEST_POLL_INTERVAL", "0.2")),
     "GRACE_SECONDS": 10.0,
 }
 

@@ -58,6 +58,8 @@ class ListenWaiter:
             try:
                 if self._listener is None:
                     self._listener = self._connect()
+                    # Notifications sent while we were not listening are lost: look now.
+                    return
                 if any(True for _ in self._listener.notifies(timeout=step, stop_after=1)):
                     return
             except Exception as exc:  # noqa: BLE001 - any connection fault: wait and reconnect

@@ -2,6 +2,7 @@ import pytest
 from django.test import override_settings
 
 from django_jobs import task
+from django_jobs.compat import DJANGO_TASK_ACCEPTS_OPTIONS
 from django_jobs.exceptions import InvalidJobOptions
 from django_jobs.jobtask import JobTask
 from tests import tasks
@@ -19,11 +20,16 @@ def test_using_keeps_options_and_changes_only_what_is_given():
     assert changed.func is tasks.only_connection_errors.func
 
 
-def test_django_own_task_decorator_accepts_our_options():
+def test_django_own_task_decorator_accepts_our_options_from_6_1():
     from django.tasks import task as django_task
 
-    built = django_task(max_attempts=7)(tasks.add.func)
-    assert isinstance(built, JobTask) and built.max_attempts == 7
+    if DJANGO_TASK_ACCEPTS_OPTIONS:
+        built = django_task(max_attempts=7)(tasks.add.func)
+        assert isinstance(built, JobTask) and built.max_attempts == 7
+    else:
+        with pytest.raises(TypeError):
+            django_task(max_attempts=7)(tasks.add.func)
+    assert isinstance(django_task(tasks.add.func), JobTask)
 
 
 def test_unknown_and_static_run_after_options_are_refused():
