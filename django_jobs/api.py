@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django_jobs.compat import task_backends
 from django_jobs.models import Job
 from django_jobs.store import JobStore
 
@@ -12,7 +13,9 @@ def requeue(job_id: Any) -> Job:
     Raises ``InvalidTransition`` when the job is still unfinished, or when another
     unfinished job holds its unique key.
     """
-    return JobStore().requeue(job_id)
+    store = JobStore()
+    job = store.requeue(job_id)
+    return task_backends[job.backend_name].dispatch(job, store)
 
 
 def cancel(job_id: Any) -> Job:

@@ -20,8 +20,13 @@ def run_until_empty(
     With ``include_scheduled`` jobs waiting for ``run_after`` (and retries waiting
     for their backoff) run at once too.
     """
-    alias = task_backends[backend].alias
+    jobs_backend = task_backends[backend]
+    alias = jobs_backend.alias
     store = JobStore()
+    if getattr(jobs_backend, "worker_kind", None) == "huey":
+        return jobs_backend.run_queued(
+            store, include_scheduled=include_scheduled, max_jobs=max_jobs
+        )
     worker_id = f"testing-{get_random_string(8)}"
     lease = get_settings().LEASE_SECONDS
     ran = 0

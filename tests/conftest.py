@@ -1,23 +1,47 @@
 import pytest
+import redis
 from django.db import connection
 from django.test import override_settings
 
 from django_jobs.compat import task_backends
+from tests.servers.redis import RedisServer
 
 MODES = {
     "immediate": "django_jobs.backends.ImmediateBackend",
     "database": "django_jobs.backends.DatabaseBackend",
+    "huey": "django_jobs.backends.HueyBackend",
 }
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real redis-server on a free loopback port, for the whole test session."""
+    server = RedisServer().start()
+    yield server
+    server.cleanup()
+
+
+def backend_settings(settings, mode_name, **extra):
+    backend = {**settings.TASKS["default"], "BACKEND": MODES[mode_name], **extra}
+    return override_settings(TASKS={**settings.TASKS, "default": backend})
+
+
+@pytest.fixture
+def huey_settings(settings, redis_server):
+    """``default`` becomes a HueyBackend on an empty Redis."""
+    redis.Redis.from_url(redis_server.url).flushall()
+    with backend_settings(settings, "huey", OPTIONS={"REDIS_URL": redis_server.url}):
+        yield redis_server
 
 
 @pytest.fixture(params=sorted(MODES))
 def mode(request, settings):
     """Run the test once per mode, with that mode's backend as ``default``."""
-    tasks = {
-        **settings.TASKS,
-        "default": {**settings.TASKS["default"], "BACKEND": MODES[request.param]},
-    }
-    with override_settings(TASKS=tasks):
+    if request.param == "huey":
+        request.getfixturevalue("huey_settings")
+        yield "huey"
+        return
+    with backend_settings(settings, request.param):
         yield request.param
 
 

@@ -26,6 +26,13 @@ TASKS = {
     "immediate": {"BACKEND": "django_jobs.backends.ImmediateBackend", "QUEUES": TEST_QUEUES},
 }
 
+if os.environ.get("JOBS_TEST_BACKEND") == "huey":  # worker subprocesses of huey-mode tests
+    TASKS["default"] = {
+        "BACKEND": "django_jobs.backends.HueyBackend",
+        "QUEUES": TEST_QUEUES,
+        "OPTIONS": {"REDIS_URL": os.environ["REDIS_URL"]},
+    }
+
 JOBS = {
     "LEASE_SECONDS": float(os.environ.get("JOBS_TEST_LEASE_SECONDS", "2")),
     "BACKOFF": 0.05,

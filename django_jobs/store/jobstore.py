@@ -83,12 +83,19 @@ class JobStore:
         jobs = list(self.jobs.filter(pk__in=ids))
         return sorted(jobs, key=lambda job: (-job.priority, job.run_after))
 
-    def claim_one(self, job_id: Any, *, worker_id: str, lease_seconds: float) -> Job | None:
-        """Claim one READY job by id (immediate and huey modes), due or not."""
-        job = self.jobs.filter(pk=job_id, status=JobStatus.READY).first()
+    def claim_one(
+        self, job_id: Any, *, worker_id: str, lease_seconds: float, due_only: bool = False
+    ) -> Job | None:
+        """Claim one READY job by id (immediate and huey modes); None if someone else has it.
+
+        With ``due_only`` a job whose ``run_after`` is still ahead is left alone, so an
+        early or duplicated queue message cannot run a job before its time.
+        """
+        now = timezone.now()
+        ready = self.jobs.filter(pk=job_id, status=JobStatus.READY)
+        job = (ready.filter(run_after__lte=now) if due_only else ready).first()
         if job is None:
             return None
-        now = timezone.now()
         changes = {
             "status": JobStatus.RUNNING,
             "attempts": job.attempts + 1,
@@ -139,7 +146,12 @@ class JobStore:
 
     def release(self, job: Job) -> bool:
         """Hand a job back unfinished (shutdown): READY at once, its attempt still counted."""
-        changes = {"status": JobStatus.READY, "run_after": timezone.now(), **_DONE}
+        changes = {
+            "status": JobStatus.READY,
+            "run_after": timezone.now(),
+            "dispatched_at": None,
+            **_DONE,
+        }
         return retry_on_disconnect(self.using, lambda: self._fenced(job).update(**changes)) == 1
 
     def _finish(self, job: Job, status: str, **changes: Any) -> bool:
@@ -206,11 +218,50 @@ class JobStore:
                 )
             else:
                 rescued += fence.update(
-                    status=JobStatus.READY, run_after=now, errors=errors, **_DONE
+                    status=JobStatus.READY,
+                    run_after=now,
+                    errors=errors,
+                    dispatched_at=None,
+                    **_DONE,
                 )
         if rescued or failed:
             logger.warning("Recovered expired leases: %d back to READY, %d FAILED", rescued, failed)
         return rescued, failed
+
+    # -- dispatch bookkeeping (huey mode's outbox) ----------------------------------
+
+    def reserve_dispatch(self, job_id: Any) -> bool:
+        """Mark an undispatched READY job as being published; False if another did it."""
+        return bool(
+            self.jobs.filter(pk=job_id, status=JobStatus.READY, dispatched_at__isnull=True).update(
+                dispatched_at=timezone.now()
+            )
+        )
+
+    def mark_dispatched(self, job_id: Any) -> None:
+        self.jobs.filter(pk=job_id, status=JobStatus.READY).update(dispatched_at=timezone.now())
+
+    def undo_dispatch(self, job_id: Any) -> None:
+        """The publish failed: leave the job for the outbox sweep."""
+        self.jobs.filter(pk=job_id, status=JobStatus.READY).update(dispatched_at=None)
+
+    def undispatched(self, backend_name: str, *, older_than: float, limit: int) -> list[Job]:
+        """READY jobs never published (Redis was down, or rescued/released since)."""
+        cutoff = timezone.now() - timedelta(seconds=older_than)
+        return list(
+            self.jobs.ready()
+            .filter(backend_name=backend_name, dispatched_at__isnull=True, enqueued_at__lte=cutoff)
+            .order_by("-priority", "run_after")[:limit]
+        )
+
+    def stale_dispatched(self, backend_name: str, queue_name: str, *, older_than: float) -> list:
+        """Ids of due READY jobs published more than ``older_than`` seconds ago."""
+        cutoff = timezone.now() - timedelta(seconds=older_than)
+        return list(
+            self.jobs.due()
+            .filter(backend_name=backend_name, queue_name=queue_name, dispatched_at__lt=cutoff)
+            .values_list("pk", flat=True)[:RECOVERY_BATCH]
+        )
 
     # -- operator actions ---------------------------------------------------------
 
@@ -252,6 +303,7 @@ class JobStore:
                     max_attempts=max(job.max_attempts, job.attempts + 1),
                     cancel_requested=False,
                     active_unique_key=job.unique_key,
+                    dispatched_at=None,
                 )
         except IntegrityError as exc:
             raise InvalidTransition(

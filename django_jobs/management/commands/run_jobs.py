@@ -63,7 +63,7 @@ class Command(BaseCommand):
             grace=jobs_settings.GRACE_SECONDS if options["grace"] is None else options["grace"],
             scheduler=not options["no_scheduler"],
         )
-        worker = Worker(worker_options)
+        worker = self._worker_class(backend)(worker_options)
         worker.signals.install()
         exit_code = worker.run()
         if exit_code:
@@ -81,9 +81,15 @@ class Command(BaseCommand):
                 f"Backend {alias!r} ({type(backend).__name__}) has no queue to work on: "
                 "use django_jobs.backends.DatabaseBackend or HueyBackend."
             )
-        if kind != "database":
-            raise CommandError(f"Backend {alias!r}: run_jobs does not support {kind!r} yet.")
         return backend
+
+    @staticmethod
+    def _worker_class(backend: Any) -> type[Worker]:
+        if backend.worker_kind == "huey":
+            from django_jobs.worker.huey_runner import HueyWorker
+
+            return HueyWorker
+        return Worker
 
     @staticmethod
     def _check_queues(backend: Any, queues: list[str] | None) -> None:

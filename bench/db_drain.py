@@ -1,0 +1,116 @@
+"""Database mode: enqueue rate and drain rate on SQLite (and PostgreSQL with --postgres).
+
+    .venv/bin/python bench/db_drain.py [--jobs 5000] [--workers 2] [--concurrency 4] [--postgres]
+
+Each run uses a fresh database, enqueues --jobs no-op jobs one by one (enqueue rate), then
+starts --workers ``run_jobs --burst`` processes and times until every job is SUCCESSFUL
+(drain rate). Prints the median, min and max of 3 runs.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def configure(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "testproject.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def one_run(args: argparse.Namespace, database_url: str) -> tuple[float, float]:
+    from bench.noop_tasks import noop
+    from django_jobs.models import Job
+
+    Job.objects.all().delete()
+    started = time.perf_counter()
+    for n in range(args.jobs):
+        noop.enqueue(n)
+    enqueue_rate = args.jobs / (time.perf_counter() - started)
+
+    env = {**os.environ, "DATABASE_URL": database_url, "JOBS_LOG_LEVEL": "WARNING"}
+    command = [
+        sys.executable,
+        str(ROOT / "manage.py"),
+        "run_jobs",
+        "--burst",
+        "--concurrency",
+        str(args.concurrency),
+        "--no-scheduler",
+    ]
+    started = time.perf_counter()
+    workers = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        for _ in range(args.workers)
+    ]
+    for worker in workers:
+        worker.wait()
+    drain_rate = args.jobs / (time.perf_counter() - started)
+    done = Job.objects.filter(status="SUCCESSFUL").count()
+    if done != args.jobs:
+        raise SystemExit(f"only {done} of {args.jobs} jobs succeeded")
+    return enqueue_rate, drain_rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--postgres", action="store_true")
+    args = parser.parse_args()
+    server = None
+    if args.postgres:
+        from tests.servers.postgres import PostgresServer
+
+        server = PostgresServer().start()
+        subprocess.run(
+            [
+                str(server.bindir / "createdb"),
+                "-h",
+                server.host,
+                "-p",
+                str(server.port),
+                "-U",
+                "postgres",
+                "bench",
+            ],
+            check=True,
+        )
+        url = server.url_for("bench")
+    else:
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/bench.sqlite3"
+    try:
+        configure(url)
+        results = [one_run(args, url) for _ in range(args.runs)]
+    finally:
+        if server is not None:
+            server.cleanup()
+    label = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"\n{label}: {args.jobs} jobs, {args.workers} workers x {args.concurrency} threads")
+    print(f"{'figure':<18}{'median':>10}{'min':>10}{'max':>10}")
+    for name, values in (
+        ("enqueue jobs/s", [r[0] for r in results]),
+        ("drain jobs/s", [r[1] for r in results]),
+    ):
+        print(
+            f"{name:<18}{statistics.median(values):>10.0f}{min(values):>10.0f}{max(values):>10.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

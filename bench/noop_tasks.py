@@ -1,0 +1,8 @@
+"""The trivial job every benchmark runs."""
+
+from django_jobs import task
+
+
+@task
+def noop(n: int) -> int:
+    return n

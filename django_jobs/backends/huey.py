@@ -1,0 +1,264 @@
+"""Huey mode: jobs travel through Redis with huey; the ``Job`` table keeps the guarantees.
+
+Enqueue stores the row, then publishes the job's id on commit (an outbox: a
+rollback publishes nothing, and a job whose publish failed because Redis was
+down is published later by the worker's sweep). One huey task, the *shim*,
+receives the id, claims the row with a compare-and-set and runs the job through
+the execution layer, so a message delivered twice runs the job once, and a
+message that does not come from this project is refused (see ``redis.py``).
+"""
+
+import datetime
+import logging
+import os
+import socket
+import threading
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.core import checks
+from django.core.signals import setting_changed
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils import timezone
+
+from django_jobs.backends.base import JobsBackend
+from django_jobs.backends.redis import SignedJSONSerializer, connection_pool, forget_pools
+from django_jobs.conf import get_settings
+
+if TYPE_CHECKING:
+    from django_jobs.models import Job
+    from django_jobs.store import JobStore
+
+logger = logging.getLogger("django_jobs")
+
+SHIM_NAME = "django_jobs.run"
+PUBLISH_AFTER = 5.0  # seconds an unpublished job waits for its on-commit publish
+
+_hueys: dict[tuple[str, str], Any] = {}
+_shims: dict[tuple[str, str], Any] = {}
+_hueys_lock = threading.Lock()
+
+
+@receiver(setting_changed)
+def _reset(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("TASKS", "CACHES", "SECRET_KEY"):
+        _hueys.clear()
+        _shims.clear()
+        forget_pools()
+
+
+class Runtime:
+    """Who is running jobs in this process: the worker id and the jobs in flight."""
+
+    def __init__(self) -> None:
+        self.worker_id = f"{socket.gethostname()[:40]}-{os.getpid()}-huey"
+        self._running: dict[Any, Job] = {}
+        self._lock = threading.Lock()
+        self.done = 0
+
+    def started(self, job: "Job") -> None:
+        with self._lock:
+            self._running[job.pk] = job
+
+    def finished(self, job: "Job", *, counted: bool) -> None:
+        with self._lock:
+            self._running.pop(job.pk, None)
+            self.done += counted
+
+    def running_jobs(self) -> list["Job"]:
+        with self._lock:
+            return list(self._running.values())
+
+
+runtime = Runtime()
+
+
+class HueyBackend(JobsBackend):
+    """Jobs published to Redis through huey, one huey queue per Django queue name."""
+
+    worker_kind = "huey"
+    known_options: ClassVar[frozenset[str]] = frozenset({"REDIS_URL", "CONNECTION", "PREFIX"})
+
+    @property
+    def prefix(self) -> str:
+        return self.options.get("PREFIX") or f"django_jobs.{self.alias}"
+
+    def huey(self, queue_name: str) -> Any:
+        """The huey instance of one queue (built once per process, never at import)."""
+        key = (self.alias, queue_name)
+        with _hueys_lock:
+            if key not in _hueys:
+                _hueys[key] = self._build_huey(queue_name)
+            return _hueys[key]
+
+    def _build_huey(self, queue_name: str) -> Any:
+        from huey import PriorityRedisHuey
+        from huey.registry import Message
+
+        huey = PriorityRedisHuey(
+            name=f"{self.prefix}.{queue_name}",
+            connection_pool=connection_pool(self.alias, self.options),
+            results=False,
+            utc=True,
+            serializer=SignedJSONSerializer(Message),
+            clean_name=False,  # huey would map "data-sync" and "datasync" to one key
+        )
+        _shims[(self.alias, queue_name)] = huey.task(name=SHIM_NAME, retries=0)(
+            partial(run_published_job, self.alias)
+        )
+        return huey
+
+    # -- publishing ------------------------------------------------------------
+
+    def dispatch(self, job: "Job", store: "JobStore") -> "Job":
+        transaction.on_commit(partial(self.publish, job, store), using=store.using)
+        return job
+
+    def publish(self, job: "Job", store: "JobStore") -> bool:
+        """Put the job's id on its huey queue; on failure leave it to the sweep."""
+        try:
+            self._send(job)
+        except Exception as exc:  # noqa: BLE001 - Redis down must not fail the enqueue
+            logger.warning("Job %s not published (%s); the worker's sweep will retry", job.pk, exc)
+            store.undo_dispatch(job.pk)
+            return False
+        store.mark_dispatched(job.pk)
+        return True
+
+    def _send(self, job: "Job") -> None:
+        huey = self.huey(job.queue_name)
+        shim = _shims[(self.alias, job.queue_name)].task_class
+        eta = job.run_after if job.run_after > timezone.now() else None
+        task = shim(
+            (str(job.pk),),
+            {},
+            eta=eta.astimezone(datetime.UTC).replace(tzinfo=None) if eta else None,
+            priority=job.priority,
+        )
+        huey.enqueue(task)
+
+    def sweep(self, store: "JobStore", *, older_than: float = PUBLISH_AFTER) -> int:
+        """Publish what should be on Redis and is not: the outbox and lost messages.
+
+        Safe to run from many workers at once: a job is reserved before it is sent.
+        """
+        sent = 0
+        for job in store.undispatched(self.alias, older_than=older_than, limit=500):
+            if store.reserve_dispatch(job.pk):
+                sent += self.publish(job, store)
+        for queue_name in self._queues_with_empty_redis_queue(store):
+            for job_id in store.stale_dispatched(
+                self.alias, queue_name, older_than=2 * get_settings().LEASE_SECONDS
+            ):
+                sent += self.publish(store.get(job_id), store)
+        return sent
+
+    def _queues_with_empty_redis_queue(self, store: "JobStore") -> list[str]:
+        # A due job published long ago whose queue is empty lost its message (e.g. Redis
+        # restarted without persistence). A non-empty queue just means a backlog.
+        queues = store.jobs.due().filter(backend_name=self.alias).values_list("queue_name")
+        return [q for (q,) in queues.distinct() if self.huey(q).storage.queue_size() == 0]
+
+    def run_queued(self, store: "JobStore", *, include_scheduled: bool, max_jobs: int) -> int:
+        """For tests: take this backend's messages off Redis and run them in this thread."""
+        far_future = datetime.datetime(9999, 1, 1)
+        ran = 0
+        queues = set(self.queues) | set(
+            store.jobs.filter(backend_name=self.alias).values_list("queue_name", flat=True)
+        )
+        while ran < max_jobs:
+            self.sweep(store, older_than=0)
+            ran_before = ran
+            for queue_name in sorted(queues):
+                huey = self.huey(queue_name)
+                if include_scheduled:
+                    for task in huey.read_schedule(far_future):
+                        huey.enqueue(task)
+                while ran < max_jobs and huey.storage.queue_size():
+                    task = huey.dequeue()
+                    if task is not None:
+                        ran += run_published_job(
+                            self.alias, task.args[0], due_only=not include_scheduled
+                        )
+            if ran == ran_before:
+                return ran
+        return ran
+
+    # -- checks -----------------------------------------------------------------
+
+    def check(self, **kwargs: Any) -> Any:
+        yield from super().check(**kwargs)
+        yield from check_huey_options(self.alias, self.options)
+
+
+def run_published_job(alias: str, job_id: Any, *, due_only: bool = True) -> bool:
+    """The shim: claim the job named by a queue message, run it, republish a retry.
+
+    Returns whether a job ran. Never raises: huey would only log it, and the job's
+    lease is what guarantees it is not lost.
+    """
+    from django_jobs.compat import task_backends
+    from django_jobs.execution import Outcome, run_job
+    from django_jobs.store import JobStore
+
+    store = JobStore()
+    try:
+        job = store.claim_one(
+            job_id,
+            worker_id=runtime.worker_id,
+            lease_seconds=get_settings().LEASE_SECONDS,
+            due_only=due_only,
+        )
+        if job is None:
+            logger.info("Message for job %s ignored: not a due READY job (duplicate?)", job_id)
+            return False
+        runtime.started(job)
+        outcome = None
+        try:
+            outcome = run_job(job, store)
+        finally:
+            runtime.finished(job, counted=outcome not in (None, Outcome.DISCARDED))
+        if outcome is Outcome.RETRYING:
+            task_backends[alias].publish(job, store)
+        return outcome is not Outcome.DISCARDED
+    except Exception:
+        logger.exception("Job %s: error in the huey shim; its lease will expire", job_id)
+        return False
+
+
+def check_huey_options(alias: str, options: dict) -> list[checks.CheckMessage]:
+    prefix = f"TASKS[{alias!r}]['OPTIONS']"
+    problems = []
+    try:
+        import huey  # noqa: F401
+        import redis  # noqa: F401
+    except ImportError as exc:
+        problems.append(
+            f"huey mode needs the huey and redis packages ({exc}); install django-jobs[huey]"
+        )
+    has_url, has_cache = bool(options.get("REDIS_URL")), bool(options.get("CONNECTION"))
+    if has_url == has_cache:
+        problems.append(f"{prefix} needs exactly one of REDIS_URL or CONNECTION")
+    if has_url and not str(options["REDIS_URL"]).startswith(("redis://", "rediss://", "unix://")):
+        problems.append(
+            f"{prefix}['REDIS_URL'] must be a redis:// URL, got: {options['REDIS_URL']!r}"
+        )
+    if has_cache:
+        problems.extend(_cache_problems(prefix, options["CONNECTION"]))
+    return [checks.Error(p, id="django_jobs.E020") for p in problems]
+
+
+def _cache_problems(prefix: str, cache_alias: str) -> list[str]:
+    from django.conf import settings
+
+    cache = settings.CACHES.get(cache_alias)
+    if cache is None:
+        return [f"{prefix}['CONNECTION'] names cache {cache_alias!r}, which is not in CACHES"]
+    if not cache.get("BACKEND", "").startswith("django_redis."):
+        return [f"{prefix}['CONNECTION'] cache {cache_alias!r} is not a django-redis cache"]
+    try:
+        import django_redis  # noqa: F401
+    except ImportError:
+        return ["CONNECTION needs the django-redis package"]
+    return []

@@ -1,0 +1,84 @@
+"""Redis for huey mode: one connection pool per backend alias, and signed JSON messages.
+
+Huey's default serializer is pickle: anyone able to write to Redis could make a
+worker run code. Our messages are JSON (which cannot execute anything) signed
+with an HMAC keyed from SECRET_KEY, so a message that was not written by this
+project is refused before it is even decoded.
+"""
+
+import datetime
+import json
+from typing import Any
+
+from django.core import signing
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+SALT = "django_jobs.huey.message"
+
+_pools: dict[str, Any] = {}
+
+
+class UntrustedMessage(ValueError):
+    """A queue message that is not signed by this project or is not a valid message."""
+
+
+def connection_pool(alias: str, options: dict) -> Any:
+    """The Redis connection pool of backend ``alias``: from REDIS_URL or a django-redis cache."""
+    if alias not in _pools:
+        if options.get("CONNECTION"):
+            from django_redis import get_redis_connection
+
+            _pools[alias] = get_redis_connection(options["CONNECTION"]).connection_pool
+        else:
+            from redis import ConnectionPool
+
+            _pools[alias] = ConnectionPool.from_url(options["REDIS_URL"])
+    return _pools[alias]
+
+
+def forget_pools() -> None:
+    _pools.clear()
+
+
+@receiver(setting_changed)
+def _reset(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("TASKS", "CACHES", "SECRET_KEY"):
+        forget_pools()
+
+
+def _encode_time(value: datetime.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _decode_time(value: str | None) -> datetime.datetime | None:
+    return datetime.datetime.fromisoformat(value) if value is not None else None
+
+
+class SignedJSONSerializer:
+    """Serialize huey ``Message`` tuples as signed JSON; refuse anything else."""
+
+    TIME_FIELDS = ("eta", "expires_resolved")
+
+    def __init__(self, message_class: type) -> None:
+        self.message_class = message_class
+        self.signer = signing.Signer(salt=SALT)
+
+    def serialize(self, message: Any) -> bytes:
+        data = message._asdict()
+        if data.get("on_complete") or data.get("on_error") or data.get("chord_config"):
+            raise ValueError("django-jobs messages do not chain tasks")
+        for name in self.TIME_FIELDS:
+            data[name] = _encode_time(data[name])
+        data["args"] = list(data["args"] or ())
+        return self.signer.sign(json.dumps(data, separators=(",", ":"))).encode()
+
+    def deserialize(self, raw: bytes) -> Any:
+        try:
+            data = json.loads(self.signer.unsign(raw.decode()))
+            for name in self.TIME_FIELDS:
+                data[name] = _decode_time(data.get(name))
+            data["args"] = tuple(data.get("args") or ())
+            return self.message_class(**data)
+        except (signing.BadSignature, UnicodeDecodeError, ValueError, TypeError) as exc:
+            raise UntrustedMessage(f"refused a queue message: {exc}") from exc

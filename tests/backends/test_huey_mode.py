@@ -1,0 +1,78 @@
+"""Huey-mode specifics: configuration checks, a django-redis connection, priorities on Redis."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.test import override_settings
+
+from django_jobs.compat import task_backends
+from django_jobs.models import Job
+from django_jobs.store import JobStore
+from django_jobs.testing import run_until_empty
+from tests import tasks
+from tests.settings import TEST_QUEUES
+
+pytestmark = pytest.mark.django_db
+
+HUEY = "django_jobs.backends.HueyBackend"
+
+
+def huey_backend(**options):
+    return {"default": {"BACKEND": HUEY, "QUEUES": TEST_QUEUES, "OPTIONS": options}}
+
+
+@pytest.mark.parametrize(
+    ("options", "caches", "message"),
+    [
+        ({}, None, "needs exactly one of REDIS_URL or CONNECTION"),
+        ({"REDIS_URL": "redis://x", "CONNECTION": "jobs"}, None, "exactly one"),
+        ({"REDIS_URL": "http://x"}, None, "must be a redis:// URL"),
+        ({"CONNECTION": "nope"}, None, "names cache 'nope', which is not in CACHES"),
+        (
+            {"CONNECTION": "local"},
+            {"local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+            "is not a django-redis cache",
+        ),
+        ({"REDIS_URL": "redis://x", "EXTRA": 1}, None, "unknown option 'EXTRA'"),
+    ],
+)
+def test_misconfiguration_fails_check(settings, options, caches, message):
+    extra = {"CACHES": {**settings.CACHES, **caches}} if caches else {}
+    with override_settings(TASKS=huey_backend(**options), **extra):
+        with pytest.raises(SystemCheckError) as error:
+            call_command("check")
+    assert message in str(error.value)
+
+
+def test_connection_reuses_a_django_redis_cache_pool(settings, redis_server):
+    caches = {
+        **settings.CACHES,
+        "jobs": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": redis_server.url},
+    }
+    backend = {
+        "BACKEND": HUEY,
+        "QUEUES": settings.TASKS["default"]["QUEUES"],
+        "OPTIONS": {"CONNECTION": "jobs", "PREFIX": "shared-redis-project"},
+    }
+    with override_settings(CACHES=caches, TASKS={**settings.TASKS, "default": backend}):
+        call_command("check")
+        from django_redis import get_redis_connection
+
+        pool = get_redis_connection("jobs").connection_pool
+        huey = task_backends["default"].huey("default")
+        assert huey.storage.pool is pool
+        assert "shared-redis-project" in huey.storage.queue_key
+        result = tasks.add.enqueue(20, 22)
+        assert run_until_empty() == 1
+        result.refresh()
+        assert result.return_value == 42
+
+
+def test_priorities_hold_on_redis(huey_settings):
+    low = tasks.add.using(priority=-10).enqueue(0, 0)
+    high = tasks.add.using(priority=10).enqueue(0, 1)
+    task_backends["default"].sweep(JobStore(), older_than=0)  # the test never commits
+    huey = task_backends["default"].huey("default")
+    order = [huey.dequeue().args[0] for _ in range(2)]
+    assert order == [high.id, low.id]
+    assert Job.objects.filter(dispatched_at__isnull=False).count() == 2

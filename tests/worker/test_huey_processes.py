@@ -1,0 +1,160 @@
+"""Huey mode with real worker processes and a real redis-server: nothing lost, nothing twice."""
+
+import collections
+import pickle
+import signal
+import time
+
+import pytest
+import redis
+from django.db import transaction
+
+from django_jobs.compat import task_backends
+from django_jobs.models import Job
+from tests import tasks
+from tests.worker.helpers import WorkerProcess, ledger_lines, wait_until
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    return tmp_path / "ledger.txt"
+
+
+@pytest.fixture
+def huey_worker(huey_settings, ledger):
+    """Start ``run_jobs`` processes in huey mode against this test's Redis and database."""
+    started = []
+
+    def start(*args):
+        env = {"JOBS_TEST_BACKEND": "huey", "REDIS_URL": huey_settings.url}
+        worker = WorkerProcess(*args, ledger=ledger, env=env)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        if worker.process.poll() is None:
+            worker.kill()
+
+
+def queue_size(queue="default"):
+    return task_backends["default"].huey(queue).storage.queue_size()
+
+
+def test_ten_thousand_jobs_over_two_workers_run_once_each(huey_worker, ledger):
+    with transaction.atomic():
+        for n in range(10_000):
+            tasks.record.enqueue(n)
+    workers = [huey_worker("--burst", "--concurrency", "4") for _ in range(2)]
+    assert [w.wait(timeout=300) for w in workers] == [0, 0], [w.output for w in workers]
+    counts = collections.Counter(ledger_lines(ledger))
+    assert len(counts) == 10_000 and set(counts.values()) == {1}
+    assert Job.objects.filter(status="SUCCESSFUL", attempts=1).count() == 10_000
+    assert not Job.objects.filter(finished_at__isnull=True).exists()
+
+
+def test_sigkill_mid_job_completes_after_lease_expiry(huey_worker, ledger):
+    result = tasks.sleep_then_record.enqueue(1, 1.0)
+    doomed = huey_worker()
+    wait_until(lambda: "start 1" in ledger_lines(ledger))
+    doomed.kill()
+    rescuer = huey_worker("--max-jobs", "1")
+    assert rescuer.wait(timeout=60) == 0, rescuer.output
+    result.refresh()
+    assert result.status == "SUCCESSFUL" and result.attempts == 2 == len(set(result.worker_ids))
+    assert result.errors[0].exception_class_path == "django_jobs.exceptions.WorkerLost"
+
+
+def test_jobs_enqueued_while_redis_is_down_all_run_once(huey_settings, huey_worker, ledger):
+    huey_settings.stop()
+    started = time.monotonic()
+    for n in range(1000):
+        tasks.record.enqueue(n)  # must neither raise nor lose the job
+    assert time.monotonic() - started < 120
+    assert Job.objects.filter(dispatched_at__isnull=True).count() == 1000
+    huey_settings.start()
+    worker = huey_worker("--burst", "--concurrency", "4")
+    assert worker.wait(timeout=120) == 0, worker.output
+    assert sorted(map(int, ledger_lines(ledger))) == list(range(1000))
+    assert Job.objects.filter(status="SUCCESSFUL").count() == 1000
+
+
+def test_lost_messages_are_republished_and_consumer_survives_redis_restart(
+    huey_settings, huey_worker, ledger
+):
+    for n in (1, 2):
+        tasks.record.enqueue(n)
+    assert queue_size() == 2
+    huey_settings.restart()  # no persistence: both messages are lost
+    assert queue_size() == 0
+    worker = huey_worker("--concurrency", "2")
+    wait_until(lambda: sorted(ledger_lines(ledger)) == ["1", "2"], timeout=60)
+    huey_settings.restart()  # under the running consumer
+    tasks.record.enqueue(3)
+    wait_until(lambda: sorted(ledger_lines(ledger)) == ["1", "2", "3"], timeout=60)
+    assert worker.process.poll() is None
+    worker.signal(signal.SIGTERM)
+    assert worker.wait() == 0, worker.output
+    assert Job.objects.filter(status="SUCCESSFUL", attempts=1).count() == 3
+
+
+def test_rolled_back_enqueue_publishes_nothing(huey_settings):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        tasks.record.enqueue(1)
+        assert queue_size() == 0  # not before commit either
+        raise RuntimeError
+    assert queue_size() == 0 and not Job.objects.exists()
+
+
+class Exploit:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("touch /tmp/django-jobs-pwned",))
+
+
+def test_forged_messages_are_refused_and_the_worker_goes_on(huey_worker, ledger, tmp_path):
+    huey = task_backends["default"].huey("default")
+    huey.storage.enqueue(pickle.dumps(Exploit()), 0)
+    huey.storage.enqueue(b"\x00\xffgarbage", 0)
+    huey.storage.enqueue(b'{"id":"x","name":"django_jobs.run","args":["1"]}', 0)
+    worker = huey_worker("--concurrency", "1")
+    wait_until(lambda: queue_size() == 0)
+    tasks.record.enqueue(5)
+    wait_until(lambda: ledger_lines(ledger) == ["5"])
+    worker.signal(signal.SIGTERM)
+    assert worker.wait() == 0
+    import os
+
+    assert not os.path.exists("/tmp/django-jobs-pwned")
+    assert "refused a queue message" in worker.output
+
+
+def test_sigterm_drains_and_second_signal_hands_back(huey_worker, ledger):
+    first = tasks.sleep_then_record.enqueue(1, 0.5)
+    worker = huey_worker()
+    wait_until(lambda: "start 1" in ledger_lines(ledger))
+    worker.signal(signal.SIGTERM)
+    assert worker.wait() == 0, worker.output
+    first.refresh()
+    assert first.status == "SUCCESSFUL"
+
+    second = tasks.sleep_then_record.enqueue(2, 30)
+    worker = huey_worker()
+    wait_until(lambda: "start 2" in ledger_lines(ledger))
+    worker.signal(signal.SIGINT)
+    time.sleep(0.2)
+    worker.signal(signal.SIGINT)
+    assert worker.wait() != 0
+    second.refresh()
+    assert second.status == "READY" and second.attempts == 1 and not second.errors
+
+
+def test_redis_is_not_touched_before_commit(huey_settings):
+    client = redis.Redis.from_url(huey_settings.url)
+    with transaction.atomic():
+        tasks.record.enqueue(1)
+        assert client.dbsize() == 0
+    assert queue_size() == 1
