@@ -1,8 +1,14 @@
-"""The trivial job every benchmark runs."""
+"""The benchmark job as a django-jobs task."""
 
+from bench.jobs import mark
 from django_jobs import task
 
 
 @task
 def noop(n: int) -> int:
     return n
+
+
+@task
+def bench_job(enqueued_at: float) -> None:
+    mark(enqueued_at)

@@ -2,8 +2,13 @@
 
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
+
 from django_jobs.compat import task_backends
-from django_jobs.models import Job
+from django_jobs.conf import get_settings
+from django_jobs.models import Job, Schedule, ScheduleRun
+from django_jobs.scheduler import enqueue_schedule
 from django_jobs.store import JobStore
 
 
@@ -24,3 +29,40 @@ def cancel(job_id: Any) -> Job:
     Raises ``InvalidTransition`` for a finished job.
     """
     return JobStore().cancel(job_id)
+
+
+def prune() -> dict[str, int]:
+    """Delete finished jobs past ``JOBS["RETENTION"]``; return counts per status."""
+    return JobStore().prune(get_settings().RETENTION)
+
+
+def _schedule(name: str) -> Schedule:
+    try:
+        return Schedule.objects.get(name=name)
+    except Schedule.DoesNotExist:
+        raise LookupError(
+            f"No schedule named {name!r}; schedules are synced from "
+            "JOBS['SCHEDULES'] when a worker starts."
+        ) from None
+
+
+def pause_schedule(name: str) -> Schedule:
+    """Stop a schedule from firing until resumed (settings are left alone)."""
+    Schedule.objects.filter(pk=_schedule(name).pk).update(paused=True)
+    return _schedule(name)
+
+
+def resume_schedule(name: str) -> Schedule:
+    """Let a paused schedule fire again, from its next tick on (missed ticks are not replayed)."""
+    schedule = _schedule(name)
+    Schedule.objects.filter(pk=schedule.pk).update(paused=False, last_tick_at=timezone.now())
+    return _schedule(name)
+
+
+def run_schedule_now(name: str) -> str:
+    """Enqueue a schedule's job now, outside its cron; return the job id."""
+    schedule = _schedule(name)
+    with transaction.atomic():
+        job_id = enqueue_schedule(schedule)
+        ScheduleRun.objects.create(schedule=schedule, tick=timezone.now(), job_id=job_id)
+    return job_id

@@ -9,7 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
-from django_jobs.conf import validate
+from django_jobs.conf import get_settings, validate
+from django_jobs.schedules import effective
+from django_jobs.schedules import validate as validate_schedules
 
 
 @checks.register()
@@ -18,3 +20,55 @@ def check_jobs_setting(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
         checks.Error(problem, hint="See docs/configuration.md.", id="django_jobs.E001")
         for problem in validate(getattr(settings, "JOBS", None))
     ]
+
+
+@checks.register()
+def check_schedules(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    raw = getattr(settings, "JOBS", None) or {}
+    if validate(raw):
+        return []  # reported by check_jobs_setting
+    problems = validate_schedules(raw.get("SCHEDULES", {}))
+    if problems:
+        return [checks.Error(p, id="django_jobs.E030") for p in problems]
+    return [
+        checks.Error(problem, id="django_jobs.E031") for problem in _task_path_problems()
+    ] + _credit_model_problems()
+
+
+def _task_path_problems() -> list[str]:
+    from django_jobs.store.results import resolve_task
+
+    jobs = get_settings()
+    specs = effective(
+        jobs.SCHEDULES, default_timezone=settings.TIME_ZONE, credits=bool(jobs.CREDIT_ACCOUNT_MODEL)
+    )
+    problems = []
+    for spec in specs.values():
+        try:
+            resolve_task(spec.task)
+        except Exception as exc:  # noqa: BLE001 - any import failure is the message
+            problems.append(f"JOBS['SCHEDULES'][{spec.name!r}]['task']: {exc}")
+    return problems
+
+
+def _credit_model_problems() -> list[checks.CheckMessage]:
+    from django.apps import apps
+
+    from django_jobs.models import CreditAccountMixin
+
+    path = get_settings().CREDIT_ACCOUNT_MODEL
+    if not path:
+        return []
+    try:
+        model = apps.get_model(path)
+    except (LookupError, ValueError):
+        model = None
+    if model is None or not issubclass(model, CreditAccountMixin):
+        return [
+            checks.Error(
+                f"JOBS['CREDIT_ACCOUNT_MODEL'] must name an installed model ('app_label.Model') "
+                f"that inherits django_jobs.models.CreditAccountMixin, got: {path!r}",
+                id="django_jobs.E032",
+            )
+        ]
+    return []

@@ -35,6 +35,31 @@ DJANGO_VERSION: tuple[int, int] = (django.VERSION[0], django.VERSION[1])
 # backend's ``task_class``; 6.0's does not, so there our own decorator is needed.
 DJANGO_TASK_ACCEPTS_OPTIONS = DJANGO_VERSION >= (6, 1)
 
+
+def build_mail_backend(path: str, options: dict) -> object:
+    """An instance of email backend ``path`` with ``options``, without deprecation noise.
+
+    Django 6.1 wants backends built with an ``alias`` (mailers); 6.0 knows no alias.
+    """
+    from django.utils.module_loading import import_string
+
+    backend_class = import_string(path)
+    if DJANGO_VERSION >= (6, 1):
+        return backend_class(alias="django_jobs", fail_silently=False, **options)
+    return backend_class(fail_silently=False, **options)
+
+
+def default_mail_backend() -> object:
+    """The project's default email connection (MAILERS["default"] on 6.1, EMAIL_BACKEND before)."""
+    if DJANGO_VERSION >= (6, 1):
+        from django.core.mail import mailers
+
+        return mailers.default
+    from django.core.mail import get_connection
+
+    return get_connection(fail_silently=False)
+
+
 __all__ = [
     "DEFAULT_TASK_BACKEND_ALIAS",
     "DEFAULT_TASK_PRIORITY",
@@ -52,6 +77,8 @@ __all__ = [
     "TaskResult",
     "TaskResultDoesNotExist",
     "TaskResultStatus",
+    "build_mail_backend",
+    "default_mail_backend",
     "task_backends",
     "task_enqueued",
     "task_finished",

@@ -85,6 +85,14 @@ TASKS = {
 
 JOBS = {
     "LEASE_SECONDS": env.float("JOBS_LEASE_SECONDS", default=60.0),
+    "CREDIT_ACCOUNT_MODEL": "shop.Organization",
+    "SCHEDULES": {
+        "shop.sync_inventory": {
+            "task": "testproject.shop.tasks.sync_inventory",
+            "cron": "*/5 * * * *",
+            "args": ["SKU-ALL"],
+        },
+    },
 }
 
 

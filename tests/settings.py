@@ -39,7 +39,15 @@ JOBS = {
     "BACKOFF_MAX": 1.0,
     "POLL_INTERVAL": float(os.environ.get("JOBS_TEST_POLL_INTERVAL", "0.2")),
     "GRACE_SECONDS": 10.0,
+    "CREDIT_ACCOUNT_MODEL": "shop.Organization",
 }
+if os.environ.get("JOBS_TEST_SCHEDULES") == "every-minute":  # scheduler process tests
+    JOBS["SCHEDULES"] = {
+        "every-minute": {"task": "tests.tasks.noop", "cron": "* * * * *", "overlap": "allow"},
+        "django_jobs.prune_jobs": None,
+        "django_jobs.cleanup_sessions": None,
+        "django_jobs.reset_credits": None,
+    }
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING = {"version": 1, "disable_existing_loggers": False}

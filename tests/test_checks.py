@@ -29,3 +29,32 @@ def test_unknown_backend_option_fails_check(settings):
     with override_settings(TASKS=tasks), pytest.raises(SystemCheckError) as error:
         call_command("check")
     assert "django_jobs.E011" in str(error.value) and "'REDIS_URL'" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("jobs", "check_id", "message"),
+    [
+        (
+            {"SCHEDULES": {"n": {"task": "tests.tasks.noop", "cron": "99 * * * *"}}},
+            "django_jobs.E030",
+            "not a valid cron expression",
+        ),
+        (
+            {"SCHEDULES": {"n": {"task": "tests.tasks.not_a_task", "cron": "@daily"}}},
+            "django_jobs.E031",
+            "not a Task",
+        ),
+        (
+            {"SCHEDULES": {"n": {"task": "nowhere.task", "cron": "@daily"}}},
+            "django_jobs.E031",
+            "cannot be imported",
+        ),
+        ({"CREDIT_ACCOUNT_MODEL": "shop.Order"}, "django_jobs.E032", "CreditAccountMixin"),
+        ({"CREDIT_ACCOUNT_MODEL": "nope"}, "django_jobs.E032", "'nope'"),
+    ],
+)
+def test_bad_schedules_and_credit_model_fail_check(settings, jobs, check_id, message):
+    settings.JOBS = jobs
+    with pytest.raises(SystemCheckError) as error:
+        call_command("check")
+    assert check_id in str(error.value) and message in str(error.value)

@@ -1,5 +1,7 @@
+from django_jobs.models.credits import CreditAccountMixin
 from django_jobs.models.job import Job
 from django_jobs.models.queue import Queue
+from django_jobs.models.schedule import Schedule, ScheduleRun
 from django_jobs.models.worker import Worker
 
-__all__ = ["Job", "Queue", "Worker"]
+__all__ = ["CreditAccountMixin", "Job", "Queue", "Schedule", "ScheduleRun", "Worker"]

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from django_jobs.compat import InvalidTaskBackend, task_backends
 from django_jobs.conf import get_settings
+from django_jobs.scheduler import Scheduler
 from django_jobs.worker import Worker, WorkerOptions
 
 
@@ -64,6 +65,8 @@ class Command(BaseCommand):
             scheduler=not options["no_scheduler"],
         )
         worker = self._worker_class(backend)(worker_options)
+        if worker_options.scheduler:
+            worker.add_side_loop(Scheduler)
         worker.signals.install()
         exit_code = worker.run()
         if exit_code:

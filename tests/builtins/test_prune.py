@@ -1,0 +1,66 @@
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from django_jobs.models import Job
+
+pytestmark = pytest.mark.django_db
+
+
+def job(status, age_hours, **extra):
+    finished = timezone.now() - timedelta(hours=age_hours)
+    return Job(
+        task_path="tests.tasks.noop",
+        queue_name="default",
+        backend_name="default",
+        status=status,
+        finished_at=None if status in ("READY", "RUNNING") else finished,
+        enqueued_at=finished,
+        **extra,
+    )
+
+
+def test_retention_rules(settings, capsys):
+    settings.JOBS = {"RETENTION": {"SUCCESSFUL_KEEP": 5}}
+    Job.objects.bulk_create(
+        [job("SUCCESSFUL", h) for h in (1, 2, 3)]  # recent: kept
+        + [job("SUCCESSFUL", 30 + h) for h in range(4)]  # old
+        + [job("FAILED", 24 * 6), job("FAILED", 24 * 8)]
+        + [job("CANCELLED", 24 * 8)]
+        + [job("READY", 24 * 30), job("RUNNING", 24 * 30)]  # unfinished: never
+    )
+    call_command("prune_jobs")
+    assert "Deleted 6 jobs (successful: 4, failed: 1, cancelled: 1)" in capsys.readouterr().out
+    left = sorted(Job.objects.values_list("status", flat=True))
+    assert left == ["FAILED", "READY", "RUNNING"] + ["SUCCESSFUL"] * 3
+
+
+def test_newest_are_capped_even_when_recent(settings):
+    settings.JOBS = {"RETENTION": {"SUCCESSFUL_KEEP": 2}}
+    Job.objects.bulk_create([job("SUCCESSFUL", h) for h in (1, 2, 3, 4)])
+    from django_jobs.api import prune
+
+    assert prune()["SUCCESSFUL"] == 2
+    assert Job.objects.count() == 2
+
+
+def test_prune_task_deletes_in_batches(settings):
+    settings.JOBS = {"RETENTION": {"FAILED": 60}}
+    Job.objects.bulk_create([job("FAILED", 2) for _ in range(1234)])
+    from django_jobs.store import JobStore
+
+    assert (
+        JobStore().prune(
+            settings.JOBS["RETENTION"]
+            | {"SUCCESSFUL": 86400, "SUCCESSFUL_KEEP": 1000, "CANCELLED": 60},
+            batch=100,
+        )["FAILED"]
+        == 1234
+    )
+
+
+def test_prune_command_rejects_arguments():
+    with pytest.raises(CommandError):
+        call_command("prune_jobs", "--days", "3")
