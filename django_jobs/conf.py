@@ -70,6 +70,43 @@ def _retention(value: Any) -> str | None:
     return None
 
 
+HOLDS_SECRETS = {"WEBHOOKS", "EMAIL"}  # never echo these values in messages
+WEBHOOK_KEYS = {"SECRETS", "SECRET_RESOLVER", "ALLOWED_NETWORKS", "TIMEOUT"}
+EMAIL_KEYS = {"BACKEND", "OPTIONS"}
+
+
+def _keys_in(known: set[str]) -> Check:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, Mapping):
+            return "must be a dict"
+        unknown = sorted(set(value) - known)
+        if unknown:
+            return f"has unknown keys {unknown}; known keys are {sorted(known)}"
+        return None
+
+    return check
+
+
+def _webhooks(value: Any) -> str | None:
+    if problem := _keys_in(WEBHOOK_KEYS)(value):
+        return problem
+    secrets = value.get("SECRETS", {})
+    if not isinstance(secrets, Mapping) or not all(
+        isinstance(s, str) and s.startswith("whsec_") for s in secrets.values()
+    ):
+        return "['SECRETS'] must map names to 'whsec_...' secrets"
+    try:
+        import ipaddress
+
+        for network in value.get("ALLOWED_NETWORKS", []):
+            ipaddress.ip_network(network)
+    except (TypeError, ValueError) as exc:
+        return f"['ALLOWED_NETWORKS'] must be a list of networks like '10.0.0.0/8' ({exc})"
+    if "TIMEOUT" in value and _positive_number(value["TIMEOUT"]):
+        return "['TIMEOUT'] must be a positive number of seconds"
+    return None
+
+
 # key -> (default, check). The order is the documentation order.
 SCHEMA: dict[str, tuple[Any, Check]] = {
     "MAX_ATTEMPTS": (3, _positive_int),
@@ -83,8 +120,8 @@ SCHEMA: dict[str, tuple[Any, Check]] = {
     "MAX_PAYLOAD_BYTES": (1_000_000, _positive_int),
     "RETENTION": (RETENTION_DEFAULTS, _retention),
     "SCHEDULES": ({}, _mapping),
-    "WEBHOOKS": ({}, _mapping),
-    "EMAIL": ({}, _mapping),
+    "WEBHOOKS": ({}, _webhooks),
+    "EMAIL": ({}, _keys_in(EMAIL_KEYS)),
     "CREDIT_ACCOUNT_MODEL": (None, _optional_str),
     "REDACT_ARGUMENTS": (None, _optional_str),
     "METRICS_TOKEN": (None, _optional_str),
@@ -133,7 +170,8 @@ def validate(raw: Any) -> list[str]:
     ]
     for key, value in raw.items():
         if key in SCHEMA and (problem := SCHEMA[key][1](value)):
-            problems.append(f"JOBS['{key}'] {problem}, got: {value!r}")
+            shown = "" if key in HOLDS_SECRETS else f", got: {value!r}"
+            problems.append(f"JOBS['{key}'] {problem}{shown}")
     return problems
 
 
