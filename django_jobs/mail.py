@@ -16,6 +16,8 @@ class JobsEmailBackend(BaseEmailBackend):
     the caller's transaction: a rolled-back request sends no email.
     """
 
+    queues_email = True  # send_email refuses to "send" through this backend
+
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         for message in email_messages:
             send_email.enqueue(serialize_message(message))

@@ -70,9 +70,7 @@ def _connection() -> Any:
     if config.get("BACKEND"):
         return build_mail_backend(config["BACKEND"], dict(config.get("OPTIONS") or {}))
     connection = default_mail_backend()
-    from django_jobs.mail import JobsEmailBackend
-
-    if isinstance(connection, JobsEmailBackend):
+    if getattr(connection, "queues_email", False):  # JobsEmailBackend: it would loop
         raise PermanentFailure(
             "The default mailer is JobsEmailBackend: set JOBS['EMAIL']['BACKEND'] to the backend "
             "that really sends (e.g. django.core.mail.backends.smtp.EmailBackend)."
