@@ -16,7 +16,7 @@ from django.db import DatabaseError, close_old_connections
 
 from django_jobs.backends.huey import runtime
 from django_jobs.worker.maintenance import Maintenance
-from django_jobs.worker.runner import EXIT_FORCED, EXIT_OK, Worker
+from django_jobs.worker.runner import EXIT_FORCED, EXIT_OK, Worker, persistent_connections
 
 logger = logging.getLogger("django_jobs")
 
@@ -41,10 +41,13 @@ class HueyMaintenance(Maintenance):
 class HueyWorker(Worker):
     """``run_jobs`` for a HueyBackend."""
 
+    maintenance_class = HueyMaintenance
+
     def run(self) -> int:
         from huey.consumer import Consumer
 
         runtime.worker_id = self.id
+        persistent_connections(self.store.using)
         self._register()
         queues = self.queues or ("default",)
         for queue in queues:
@@ -60,23 +63,14 @@ class HueyWorker(Worker):
             )
             for queue in queues
         ]
-        maintenance = HueyMaintenance(
-            backend=self.backend,
-            worker_id=self.id,
-            store=self.store,
-            lease_seconds=self.settings.LEASE_SECONDS,
-            interval=self.settings.heartbeat_seconds,
-            running_jobs=runtime.running_jobs,
-            done_count=lambda: runtime.done,
-            stop=self.signals.stop,
+        maintenance = self._maintenance(
+            runtime.running_jobs, lambda: runtime.done, backend=self.backend
         )
         try:
             for consumer in consumers:
                 consumer.start()
             self.signals.install()  # huey's start() replaced our handlers
-            maintenance.start()
-            for loop in self._side_loops:
-                loop.start()
+            self._start_side_loops(maintenance)
             logger.info("Huey worker %s started: queues=%s", self.id, list(queues))
             self._wait_for_stop()
             return self._stop_consumers(consumers, maintenance)

@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.db import DatabaseError, close_old_connections, connections
 from django.utils import timezone
@@ -43,6 +44,8 @@ def new_worker_id() -> str:
 class Worker:
     """One ``run_jobs`` process in database mode."""
 
+    maintenance_class: type[Maintenance] = Maintenance
+
     def __init__(self, options: WorkerOptions, signals: StopSignals | None = None) -> None:
         self.options = options
         self.signals = signals or StopSignals()
@@ -61,21 +64,11 @@ class Worker:
         self._side_loops.append(factory(self.signals.stop))
 
     def run(self) -> int:
-        _persistent_connections(self.store.using)
+        persistent_connections(self.store.using)
         self._register()
         pool = JobPool(self.options.concurrency, self._run_one)
-        maintenance = Maintenance(
-            worker_id=self.id,
-            store=self.store,
-            lease_seconds=self.settings.LEASE_SECONDS,
-            interval=self.settings.heartbeat_seconds,
-            running_jobs=pool.running_jobs,
-            done_count=lambda: self.done,
-            stop=self.signals.stop,
-        )
-        maintenance.start()
-        for loop in self._side_loops:
-            loop.start()
+        maintenance = self._maintenance(pool.running_jobs, lambda: self.done)
+        self._start_side_loops(maintenance)
         logger.info(
             "Worker %s started: queues=%s concurrency=%d",
             self.id,
@@ -87,6 +80,25 @@ class Worker:
             return self._shutdown(pool, maintenance)
         finally:
             self._unregister()
+
+    def _maintenance(
+        self, running_jobs: Callable[[], list[Job]], done_count: Callable[[], int], **extra: Any
+    ) -> Maintenance:
+        return self.maintenance_class(
+            worker_id=self.id,
+            store=self.store,
+            lease_seconds=self.settings.LEASE_SECONDS,
+            interval=self.settings.heartbeat_seconds,
+            running_jobs=running_jobs,
+            done_count=done_count,
+            stop=self.signals.stop,
+            **extra,
+        )
+
+    def _start_side_loops(self, maintenance: Maintenance) -> None:
+        maintenance.start()
+        for loop in self._side_loops:
+            loop.start()
 
     def _loop(self, pool: JobPool) -> None:
         waiter = waiter_for(self.store.using)
@@ -185,7 +197,7 @@ class Worker:
             logger.warning("Worker %s could not record its stop: %s", self.id, exc)
 
 
-def _persistent_connections(using: str) -> None:
+def persistent_connections(using: str) -> None:
     """Workers keep their connections open and health-checked, whatever the web settings."""
     settings_dict = connections.settings[using]
     settings_dict["CONN_MAX_AGE"] = None

@@ -1,12 +1,11 @@
 import datetime
-import threading
 
 import pytest
-from django.db import close_old_connections
 
 from django_jobs.tasks.credits import current_period, reset_credits
 from django_jobs.testing import run_until_empty
 from testproject.shop.models import Organization
+from tests.concurrency import run_concurrently
 
 
 def make_accounts(n=1200):
@@ -47,21 +46,7 @@ def test_reset_refills_each_stale_account_once_per_period():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_resets_reset_each_account_once():
     make_accounts(600)
-    counts, lock = [], threading.Lock()
-
-    def reset():
-        try:
-            n = reset_credits.call()
-            with lock:
-                counts.append(n)
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=reset) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    counts = run_concurrently(reset_credits.call, threads=4)
     assert sum(counts) == 600 and len(counts) == 4
 
 

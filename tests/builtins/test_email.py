@@ -93,14 +93,16 @@ def test_unreachable_server_retries(settings):
     assert Job.objects.get(pk=result.id).status == "READY"  # waiting to retry
 
 
+def jobs_email_backend_as_default(settings):
+    """JobsEmailBackend as the project's mailer: MAILERS on Django 6.1, EMAIL_BACKEND on 6.0."""
+    backend = "django_jobs.mail.JobsEmailBackend"
+    if hasattr(settings, "MAILERS"):
+        return override_settings(MAILERS={"default": {"BACKEND": backend}})
+    return override_settings(EMAIL_BACKEND=backend)
+
+
 def test_send_mail_through_jobs_email_backend(smtp, settings):
-    mailer = {"BACKEND": "django_jobs.mail.JobsEmailBackend"}
-    extra = (
-        {"MAILERS": {"default": mailer}}
-        if hasattr(settings, "MAILERS")
-        else {"EMAIL_BACKEND": mailer["BACKEND"]}
-    )
-    with override_settings(**extra):
+    with jobs_email_backend_as_default(settings):
         assert (
             send_mail(
                 "Welcome",
@@ -121,13 +123,7 @@ def test_send_mail_through_jobs_email_backend(smtp, settings):
 
 
 def test_jobs_email_backend_as_the_real_backend_is_refused(settings):
-    mailer = {"BACKEND": "django_jobs.mail.JobsEmailBackend"}
-    extra = (
-        {"MAILERS": {"default": mailer}}
-        if hasattr(settings, "MAILERS")
-        else {"EMAIL_BACKEND": mailer["BACKEND"]}
-    )
-    with override_settings(**extra):
+    with jobs_email_backend_as_default(settings):
         result = send_email.enqueue(
             serialize_message(EmailMessage("a", "b", "c@x.com", ["d@x.com"]))
         )

@@ -1,34 +1,18 @@
-import threading
-
 import pytest
-from django.db import close_old_connections
 
 from django_jobs.api import cancel, requeue
 from django_jobs.exceptions import InvalidTransition
 from django_jobs.models import Job
 from django_jobs.testing import run_until_empty
 from tests import tasks
+from tests.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_enqueues_with_one_key_store_one_job():
-    ids, lock = [], threading.Lock()
-
-    def enqueue():
-        try:
-            result = tasks.add.using(unique_key="report:7").enqueue(1, 2)
-            with lock:
-                ids.append(result.id)
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=enqueue) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    ids = run_concurrently(lambda: tasks.add.using(unique_key="report:7").enqueue(1, 2).id, 8)
     assert len(ids) == 8 and len(set(ids)) == 1
     assert Job.objects.count() == 1
 
