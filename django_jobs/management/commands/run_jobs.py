@@ -50,10 +50,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--grace", type=seconds, help="Seconds running jobs get to finish on SIGTERM"
         )
+        parser.add_argument(
+            "--processes",
+            type=positive_int,
+            default=1,
+            help="Run this many worker processes, restarted if they die (default: 1)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         backend = self._backend(options["backend"])
         self._check_queues(backend, options["queues"])
+        if options["processes"] > 1:
+            raise SystemExit(self._supervise(options))
         jobs_settings = get_settings()
         worker_options = WorkerOptions(
             backend=backend.alias,
@@ -71,6 +79,19 @@ class Command(BaseCommand):
         exit_code = worker.run()
         if exit_code:
             raise SystemExit(exit_code)
+
+    @staticmethod
+    def _supervise(options: dict[str, Any]) -> int:
+        from django_jobs.worker.supervisor import Supervisor
+
+        child_args = ["--backend", options["backend"]]
+        for queue in options["queues"] or []:
+            child_args += ["--queue", queue]
+        for flag in ("concurrency", "max_jobs", "grace"):
+            if options[flag] is not None:
+                child_args += [f"--{flag.replace('_', '-')}", str(options[flag])]
+        child_args += ["--burst"] * options["burst"] + ["--no-scheduler"] * options["no_scheduler"]
+        return Supervisor(child_args, options["processes"], burst=options["burst"]).run()
 
     @staticmethod
     def _backend(alias: str) -> Any:
