@@ -17,8 +17,10 @@ from django_jobs.exceptions import InvalidTransition, JobCancelled, WorkerLost
 from django_jobs.models import Job, Queue
 from django_jobs.status import JobStatus
 from django_jobs.store.claim import ClaimRequest, claim_ids
+from django_jobs.store.outbox import OutboxMixin
 from django_jobs.store.reconnect import retry_on_disconnect
 from django_jobs.store.results import error_entry
+from django_jobs.store.retention import RetentionMixin
 
 logger = logging.getLogger("django_jobs")
 
@@ -26,7 +28,7 @@ RECOVERY_BATCH = 500
 _DONE = {"worker_id": None, "lease_expires_at": None}
 
 
-class JobStore:
+class JobStore(OutboxMixin, RetentionMixin):
     """The job table's state machine (READY -> RUNNING -> SUCCESSFUL | FAILED | READY ...)."""
 
     def __init__(self, using: str | None = None) -> None:
@@ -228,41 +230,6 @@ class JobStore:
             logger.warning("Recovered expired leases: %d back to READY, %d FAILED", rescued, failed)
         return rescued, failed
 
-    # -- dispatch bookkeeping (huey mode's outbox) ----------------------------------
-
-    def reserve_dispatch(self, job_id: Any) -> bool:
-        """Mark an undispatched READY job as being published; False if another did it."""
-        return bool(
-            self.jobs.filter(pk=job_id, status=JobStatus.READY, dispatched_at__isnull=True).update(
-                dispatched_at=timezone.now()
-            )
-        )
-
-    def mark_dispatched(self, job_id: Any) -> None:
-        self.jobs.filter(pk=job_id, status=JobStatus.READY).update(dispatched_at=timezone.now())
-
-    def undo_dispatch(self, job_id: Any) -> None:
-        """The publish failed: leave the job for the outbox sweep."""
-        self.jobs.filter(pk=job_id, status=JobStatus.READY).update(dispatched_at=None)
-
-    def undispatched(self, backend_name: str, *, older_than: float, limit: int) -> list[Job]:
-        """READY jobs never published (Redis was down, or rescued/released since)."""
-        cutoff = timezone.now() - timedelta(seconds=older_than)
-        return list(
-            self.jobs.ready()
-            .filter(backend_name=backend_name, dispatched_at__isnull=True, enqueued_at__lte=cutoff)
-            .order_by("-priority", "run_after")[:limit]
-        )
-
-    def stale_dispatched(self, backend_name: str, queue_name: str, *, older_than: float) -> list:
-        """Ids of due READY jobs published more than ``older_than`` seconds ago."""
-        cutoff = timezone.now() - timedelta(seconds=older_than)
-        return list(
-            self.jobs.due()
-            .filter(backend_name=backend_name, queue_name=queue_name, dispatched_at__lt=cutoff)
-            .values_list("pk", flat=True)[:RECOVERY_BATCH]
-        )
-
     # -- operator actions ---------------------------------------------------------
 
     def cancel(self, job_id: Any) -> Job:
@@ -313,41 +280,6 @@ class JobStore:
         if not updated:
             raise InvalidTransition(f"Job {job.pk} changed state meanwhile; try again.")
         return self.get(job_id)
-
-    # -- retention ------------------------------------------------------------------
-
-    def prune(self, retention: dict[str, int], batch: int = 500) -> dict[str, int]:
-        """Delete finished jobs past retention in batches of ``batch`` rows.
-
-        Successful jobs are kept while they are both younger than
-        ``SUCCESSFUL`` seconds and among the newest ``SUCCESSFUL_KEEP``; failed
-        and cancelled ones for their own durations. Unfinished jobs never match.
-        """
-        now = timezone.now()
-        successful = self.jobs.filter(status=JobStatus.SUCCESSFUL)
-        cutoff = now - timedelta(seconds=retention["SUCCESSFUL"])
-        newest = successful.order_by("-finished_at").values_list("finished_at", flat=True)
-        kept_from = newest[retention["SUCCESSFUL_KEEP"] - 1 : retention["SUCCESSFUL_KEEP"]].first()
-        if kept_from is not None and kept_from > cutoff:
-            cutoff = kept_from
-        rules = {
-            JobStatus.SUCCESSFUL: successful.filter(finished_at__lt=cutoff),
-            JobStatus.FAILED: self.jobs.filter(
-                status=JobStatus.FAILED,
-                finished_at__lt=now - timedelta(seconds=retention["FAILED"]),
-            ),
-            JobStatus.CANCELLED: self.jobs.filter(
-                status=JobStatus.CANCELLED,
-                finished_at__lt=now - timedelta(seconds=retention["CANCELLED"]),
-            ),
-        }
-        return {str(status): self._delete_in_batches(qs, batch) for status, qs in rules.items()}
-
-    def _delete_in_batches(self, queryset: Any, batch: int) -> int:
-        deleted = 0
-        while ids := list(queryset.values_list("pk", flat=True)[:batch]):
-            deleted += self.jobs.filter(pk__in=ids).delete()[0]
-        return deleted
 
     def get(self, job_id: Any) -> Job:
         return self.jobs.get(pk=job_id)

@@ -1,0 +1,52 @@
+"""Huey mode's outbox: which READY jobs have been published to Redis, and which not."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from django_jobs.models import Job
+from django_jobs.status import JobStatus
+
+STALE_BATCH = 500
+
+
+class OutboxMixin:
+    """Bookkeeping of ``Job.dispatched_at`` for JobStore."""
+
+    jobs: Any
+
+    # -- dispatch bookkeeping (huey mode's outbox) ----------------------------------
+
+    def reserve_dispatch(self, job_id: Any) -> bool:
+        """Mark an undispatched READY job as being published; False if another did it."""
+        return bool(
+            self.jobs.filter(pk=job_id, status=JobStatus.READY, dispatched_at__isnull=True).update(
+                dispatched_at=timezone.now()
+            )
+        )
+
+    def mark_dispatched(self, job_id: Any) -> None:
+        self.jobs.filter(pk=job_id, status=JobStatus.READY).update(dispatched_at=timezone.now())
+
+    def undo_dispatch(self, job_id: Any) -> None:
+        """The publish failed: leave the job for the outbox sweep."""
+        self.jobs.filter(pk=job_id, status=JobStatus.READY).update(dispatched_at=None)
+
+    def undispatched(self, backend_name: str, *, older_than: float, limit: int) -> list[Job]:
+        """READY jobs never published (Redis was down, or rescued/released since)."""
+        cutoff = timezone.now() - timedelta(seconds=older_than)
+        return list(
+            self.jobs.ready()
+            .filter(backend_name=backend_name, dispatched_at__isnull=True, enqueued_at__lte=cutoff)
+            .order_by("-priority", "run_after")[:limit]
+        )
+
+    def stale_dispatched(self, backend_name: str, queue_name: str, *, older_than: float) -> list:
+        """Ids of due READY jobs published more than ``older_than`` seconds ago."""
+        cutoff = timezone.now() - timedelta(seconds=older_than)
+        return list(
+            self.jobs.due()
+            .filter(backend_name=backend_name, queue_name=queue_name, dispatched_at__lt=cutoff)
+            .values_list("pk", flat=True)[:STALE_BATCH]
+        )
