@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 def configure(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "testproject.settings"
+    os.environ["DEBUG"] = "False"  # workers run without query recording, as in production
     import django
 
     django.setup()
@@ -41,7 +42,12 @@ def one_run(args: argparse.Namespace, database_url: str) -> tuple[float, float]:
         noop.enqueue(n)
     enqueue_rate = args.jobs / (time.perf_counter() - started)
 
-    env = {**os.environ, "DATABASE_URL": database_url, "JOBS_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "JOBS_LOG_LEVEL": "WARNING",
+        "DEBUG": "False",
+    }
     command = [
         sys.executable,
         str(ROOT / "manage.py"),

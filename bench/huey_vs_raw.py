@@ -180,6 +180,7 @@ def main() -> None:
             "JOBS_BACKEND": "huey",
             "DATABASE_URL": f"sqlite:///{database}",
             "JOBS_LOG_LEVEL": "WARNING",
+            "DEBUG": "False",
             "DJANGO_SETTINGS_MODULE": "testproject.settings",
             "PYTHONPATH": str(ROOT),
         }

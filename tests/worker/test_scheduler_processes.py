@@ -17,6 +17,7 @@ def test_four_schedulers_enqueue_each_tick_once(tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "PYTHONPATH": str(ROOT),
         "DATABASE_URL": database_url(),
         "JOBS_TEST_SCHEDULES": "every-minute",
         "FAST_CLOCK_BASE": "1780000000",  # a fixed simulated start, well in the future
