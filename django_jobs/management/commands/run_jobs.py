@@ -7,28 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from django_jobs.compat import InvalidTaskBackend, task_backends
 from django_jobs.conf import get_settings
+from django_jobs.management.arguments import positive_int, seconds
 from django_jobs.scheduler import Scheduler
 from django_jobs.worker import Worker, WorkerOptions
-
-
-def positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
-    return number
-
-
-def seconds(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {value!r}") from None
-    if not 0 <= number < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {value!r}")
-    return number
 
 
 class Command(BaseCommand):
