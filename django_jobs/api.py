@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from django_jobs.compat import task_backends
 from django_jobs.conf import get_settings
-from django_jobs.models import Job, Schedule, ScheduleRun
+from django_jobs.models import Job, Queue, Schedule, ScheduleRun
 from django_jobs.scheduler import enqueue_schedule
 from django_jobs.store import JobStore
 
@@ -21,6 +21,28 @@ def requeue(job_id: Any) -> Job:
     store = JobStore()
     job = store.requeue(job_id)
     return task_backends[job.backend_name].dispatch(job, store)
+
+
+def run_now(job_id: Any) -> Job:
+    """Run a scheduled (or retry-waiting) job now instead of at its ``run_after``."""
+    store = JobStore()
+    job = store.run_now(job_id)
+    return task_backends[job.backend_name].dispatch(job, store)
+
+
+def pause_queue(backend_name: str, queue_name: str) -> Queue:
+    """Stop workers from claiming the queue's jobs; they stay READY until resumed."""
+    queue, _ = Queue.objects.update_or_create(
+        backend_name=backend_name, name=queue_name, defaults={"paused": True}
+    )
+    return queue
+
+
+def resume_queue(backend_name: str, queue_name: str) -> Queue:
+    queue, _ = Queue.objects.update_or_create(
+        backend_name=backend_name, name=queue_name, defaults={"paused": False}
+    )
+    return queue
 
 
 def cancel(job_id: Any) -> Job:

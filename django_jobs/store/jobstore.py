@@ -254,6 +254,15 @@ class JobStore(OutboxMixin, RetentionMixin):
             f"Job {job.pk} is {job.status}; only READY or RUNNING jobs can be cancelled."
         )
 
+    def run_now(self, job_id: Any) -> Job:
+        """Make a READY job due at once (a scheduled job or a retry waiting for its backoff)."""
+        if not self.jobs.filter(pk=job_id, status=JobStatus.READY).update(
+            run_after=timezone.now(), dispatched_at=None
+        ):
+            job = self.get(job_id)
+            raise InvalidTransition(f"Job {job.pk} is {job.status}; only READY jobs can run now.")
+        return self.get(job_id)
+
     def requeue(self, job_id: Any) -> Job:
         """Run a finished job again with the same arguments, as one more attempt."""
         job = self.get(job_id)
