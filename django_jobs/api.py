@@ -1,5 +1,6 @@
 """Control jobs from code; the admin and management commands call these same functions."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -7,7 +8,7 @@ from django.utils import timezone
 
 from django_jobs.compat import task_backends
 from django_jobs.conf import get_settings
-from django_jobs.models import Job, Queue, Schedule, ScheduleRun
+from django_jobs.models import Job, Queue, Schedule, ScheduleRun, Worker
 from django_jobs.scheduler import enqueue_schedule
 from django_jobs.store import JobStore
 
@@ -53,8 +54,15 @@ def cancel(job_id: Any) -> Job:
     return JobStore().cancel(job_id)
 
 
+STOPPED_WORKERS_KEPT = timedelta(days=7)
+
+
 def prune() -> dict[str, int]:
-    """Delete finished jobs past ``JOBS["RETENTION"]``; return counts per status."""
+    """Delete finished jobs past ``JOBS["RETENTION"]``; return counts per status.
+
+    Also forgets ``Worker`` rows whose last heartbeat is over a week old.
+    """
+    Worker.objects.filter(heartbeat_at__lt=timezone.now() - STOPPED_WORKERS_KEPT).delete()
     return JobStore().prune(get_settings().RETENTION)
 
 

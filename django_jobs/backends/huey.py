@@ -23,7 +23,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from django_jobs.backends.base import JobsBackend
-from django_jobs.backends.redis import SignedJSONSerializer, connection_pool, forget_pools
+from django_jobs.backends.redis import SignedJSONSerializer, connection_pool
 from django_jobs.conf import get_settings
 
 if TYPE_CHECKING:
@@ -45,7 +45,6 @@ def _reset(*, setting: str, **kwargs: Any) -> None:
     if setting in ("TASKS", "CACHES", "SECRET_KEY"):
         _hueys.clear()
         _shims.clear()
-        forget_pools()
 
 
 class Runtime:

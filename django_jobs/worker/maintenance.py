@@ -8,7 +8,6 @@ jobs and our late results are fenced out, so nothing is lost either way.
 import logging
 import threading
 from collections.abc import Callable
-from datetime import timedelta
 
 from django.db import close_old_connections
 from django.db.models import F
@@ -18,8 +17,6 @@ from django_jobs.models import Job, Worker
 from django_jobs.store import JobStore
 
 logger = logging.getLogger("django_jobs")
-
-STALE_WORKER_ROWS = timedelta(days=7)
 
 
 class Maintenance(threading.Thread):
@@ -66,8 +63,3 @@ class Maintenance(threading.Thread):
             heartbeat_at=timezone.now(), jobs_done=F("jobs_done") + (done - self._reported_done)
         )
         self._reported_done = done
-
-    def forget_stale_workers(self) -> int:
-        cutoff = timezone.now() - STALE_WORKER_ROWS
-        deleted, _ = Worker.objects.using(self.store.using).filter(heartbeat_at__lt=cutoff).delete()
-        return deleted

@@ -64,3 +64,21 @@ def test_prune_task_deletes_in_batches(settings):
 def test_prune_command_rejects_arguments():
     with pytest.raises(CommandError):
         call_command("prune_jobs", "--days", "3")
+
+
+def test_week_old_worker_rows_are_forgotten():
+    from django_jobs.api import prune
+    from django_jobs.models import Worker
+
+    for name, age in (("old", 8), ("recent", 1)):
+        Worker.objects.create(
+            id=name,
+            hostname="h",
+            pid=1,
+            backend_name="default",
+            queues=[],
+            concurrency=1,
+            heartbeat_at=timezone.now() - timedelta(days=age),
+        )
+    prune()
+    assert list(Worker.objects.values_list("id", flat=True)) == ["recent"]
