@@ -1,12 +1,16 @@
-"""Read-only numbers about queues and workers, shared by ``jobs_status`` (and later the admin
-dashboard and metrics). Each function is one or two aggregate queries."""
+"""Read-only numbers about queues, workers and recent outcomes, shared by ``jobs_status``, the
+admin dashboard and the metrics endpoint. Each function is one or two aggregate queries, so
+their cost does not grow with the number of queues or workers shown."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Min, Q
+from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from django_jobs.backends.base import JobsBackend
+from django_jobs.compat import task_backends
 from django_jobs.conf import get_settings
 from django_jobs.models import Job, Queue, Worker
 from django_jobs.status import JobStatus
@@ -27,10 +31,21 @@ class QueueStats:
     paused: bool
 
 
+def configured_queues() -> set[tuple[str, str]]:
+    """(backend alias, queue) for every queue named in ``TASKS``: shown even while empty."""
+    pairs = set()
+    for alias in task_backends:
+        backend = task_backends[alias]
+        if isinstance(backend, JobsBackend):
+            pairs.update((alias, queue) for queue in backend.queues)
+    return pairs
+
+
 def queue_stats(now: datetime | None = None) -> list[QueueStats]:
+    """One row per queue that is configured or has jobs, sorted by backend and queue."""
     now = now or timezone.now()
     due = Q(status=JobStatus.READY, run_after__lte=now)
-    rows = (
+    rows = list(
         Job.objects.values("backend_name", "queue_name")
         .annotate(
             ready=Count("pk", filter=due),
@@ -45,7 +60,12 @@ def queue_stats(now: datetime | None = None) -> list[QueueStats]:
         .order_by("backend_name", "queue_name")
     )
     paused = set(Queue.objects.filter(paused=True).values_list("backend_name", "name"))
-    return [
+    seen = {(row["backend_name"], row["queue_name"]) for row in rows}
+    empty = [
+        QueueStats(backend, queue, 0, 0, 0, 0, 0, None, (backend, queue) in paused)
+        for backend, queue in configured_queues()
+    ]
+    found = [
         QueueStats(
             backend=row["backend_name"],
             queue=row["queue_name"],
@@ -58,6 +78,41 @@ def queue_stats(now: datetime | None = None) -> list[QueueStats]:
             paused=(row["backend_name"], row["queue_name"]) in paused,
         )
         for row in rows
+    ]
+    stats = found + [row for row in empty if (row.backend, row.queue) not in seen]
+    return sorted(stats, key=lambda row: (row.backend, row.queue))
+
+
+@dataclass(frozen=True, slots=True)
+class HourOutcomes:
+    hour: datetime  # start of the hour
+    succeeded: int
+    failed: int
+
+
+def hourly_outcomes(now: datetime | None = None, hours: int = 24) -> list[HourOutcomes]:
+    """Succeeded and failed jobs per hour over the last ``hours``, oldest first, gaps as zeros."""
+    now = now or timezone.now()
+    current = now.replace(minute=0, second=0, microsecond=0)
+    start = current - timedelta(hours=hours - 1)
+    rows = (
+        Job.objects.filter(
+            status__in=[JobStatus.SUCCESSFUL, JobStatus.FAILED], finished_at__gte=start
+        )
+        .annotate(hour=TruncHour("finished_at", tzinfo=now.tzinfo))
+        .values("hour", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {(row["hour"], row["status"]): row["n"] for row in rows}
+    buckets = [start + timedelta(hours=i) for i in range(hours)]
+    return [
+        HourOutcomes(
+            hour,
+            counts.get((hour, JobStatus.SUCCESSFUL), 0),
+            counts.get((hour, JobStatus.FAILED), 0),
+        )
+        for hour in buckets
     ]
 
 

@@ -32,6 +32,7 @@ def run_until_empty(
     ran = 0
     while ran < max_jobs:
         ready = store.jobs.ready().filter(backend_name=alias)
+        ready = ready.exclude(queue_name__in=store.paused_queues(alias))  # as workers do
         if not include_scheduled:
             ready = ready.due()
         job = ready.order_by("-priority", "run_after").first()

@@ -5,8 +5,9 @@ own permission (``requeue_job``, ``cancel_job``, ``run_schedule``), and each one
 is recorded in the admin history.
 """
 
+from django_jobs.admin.dashboard import DashboardAdmin
 from django_jobs.admin.jobs import JobAdmin, WorkerAdmin
 from django_jobs.admin.schedules import ScheduleAdmin
 from django_jobs.admin.webhooks import WebhookDeliveryAdmin
 
-__all__ = ["JobAdmin", "ScheduleAdmin", "WebhookDeliveryAdmin", "WorkerAdmin"]
+__all__ = ["DashboardAdmin", "JobAdmin", "ScheduleAdmin", "WebhookDeliveryAdmin", "WorkerAdmin"]

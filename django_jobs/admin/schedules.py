@@ -36,4 +36,9 @@ class ScheduleAdmin(ReadOnlyAdmin):
 
     @admin.action(permissions=["run_schedule"], description="Run selected schedules now")
     def run_now(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self.apply_each(request, queryset, lambda s: api.run_schedule_now(s.name), "Enqueued")
+        self.apply_each(request, queryset, _run_now, "Enqueued")
+
+
+def _run_now(schedule: Schedule) -> Schedule:
+    api.run_schedule_now(schedule.name)
+    return schedule

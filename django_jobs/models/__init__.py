@@ -1,4 +1,5 @@
 from django_jobs.models.credits import CreditAccountMixin
+from django_jobs.models.dashboard import Dashboard
 from django_jobs.models.job import Job
 from django_jobs.models.queue import Queue
 from django_jobs.models.schedule import Schedule, ScheduleRun
@@ -7,6 +8,7 @@ from django_jobs.models.worker import Worker
 
 __all__ = [
     "CreditAccountMixin",
+    "Dashboard",
     "Job",
     "Queue",
     "Schedule",

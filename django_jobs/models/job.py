@@ -94,6 +94,7 @@ class Job(models.Model):
                 condition=Q(status="RUNNING"),
                 name="django_jobs_lease_idx",
             ),
+            models.Index(fields=["-enqueued_at"], name="django_jobs_enqueued_idx"),
             models.Index(fields=["status", "-enqueued_at"], name="django_jobs_status_idx"),
             models.Index(fields=["queue_name", "status"], name="django_jobs_queue_idx"),
             models.Index(fields=["task_path", "-enqueued_at"], name="django_jobs_task_idx"),

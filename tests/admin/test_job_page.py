@@ -4,23 +4,17 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from django_jobs.models import Job
 from django_jobs.testing import run_until_empty
 from tests import tasks
+from tests.admin.users import staff
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/admin/django_jobs/job/"
-
-
-def staff(*perms):
-    user = User.objects.create_user("op-" + "-".join(perms), password="pw", is_staff=True)
-    for codename in ("view_job", *perms):
-        user.user_permissions.add(Permission.objects.get(codename=codename))
-    return user
 
 
 def act(client, action, *jobs):
@@ -43,7 +37,7 @@ def test_job_page_shows_escaped_arguments_and_every_traceback(client):
 
 
 def test_redaction_hook_hides_arguments(client, settings):
-    settings.JOBS = {**settings.JOBS, "REDACT_ARGUMENTS": "tests.test_admin_jobs.redact"}
+    settings.JOBS = {**settings.JOBS, "REDACT_ARGUMENTS": "tests.admin.test_job_page.redact"}
     job = Job.objects.get(pk=tasks.echo.enqueue(password="hunter2").id)
     client.force_login(staff())
     page = client.get(f"{LIST}{job.pk}/change/").content.decode()
