@@ -31,14 +31,18 @@ class QueueStats:
     paused: bool
 
 
+def queued_backends() -> list[str]:
+    """Aliases of the backends whose jobs wait for a worker (not immediate mode)."""
+    return [
+        alias
+        for alias in task_backends
+        if isinstance(task_backends[alias], JobsBackend) and task_backends[alias].worker_kind
+    ]
+
+
 def configured_queues() -> set[tuple[str, str]]:
-    """(backend alias, queue) for every queue named in ``TASKS``: shown even while empty."""
-    pairs = set()
-    for alias in task_backends:
-        backend = task_backends[alias]
-        if isinstance(backend, JobsBackend):
-            pairs.update((alias, queue) for queue in backend.queues)
-    return pairs
+    """(backend alias, queue) for every queue a worker serves: shown even while empty."""
+    return {(alias, queue) for alias in queued_backends() for queue in task_backends[alias].queues}
 
 
 def queue_stats(now: datetime | None = None) -> list[QueueStats]:

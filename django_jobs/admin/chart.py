@@ -22,7 +22,8 @@ def _clock(bucket: HourOutcomes) -> str:
 
 def hourly_chart(buckets: list[HourOutcomes]) -> SafeString:
     """An SVG bar chart of ``buckets`` (oldest first), scaled to the busiest hour."""
-    peak = max((b.succeeded + b.failed for b in buckets), default=0) or 1
+    busiest = max((b.succeeded + b.failed for b in buckets), default=0)
+    peak = busiest or 1  # the scale; an empty day draws no bars
     slot = WIDTH / max(len(buckets), 1)
     plot = HEIGHT - AXIS
     bars = []
@@ -66,14 +67,17 @@ def hourly_chart(buckets: list[HourOutcomes]) -> SafeString:
         '<svg class="jobs-chart" role="img" viewBox="0 0 {} {}" width="100%" '
         'aria-label="Jobs finished per hour over the last {} hours, peak {}">'
         '<line x1="0" y1="{}" x2="{}" y2="{}" stroke="currentColor" stroke-width="0.5"/>'
+        '<text x="{}" y="10" font-size="10" text-anchor="end" fill="currentColor">{}</text>'
         "{}{}</svg>",
         WIDTH,
         HEIGHT,
         len(buckets),
-        peak if any(b.succeeded + b.failed for b in buckets) else 0,
+        busiest,
         plot,
         WIDTH,
         plot,
+        WIDTH - 2,
+        f"peak {busiest}/h",
         rects,
         ticks,
     )

@@ -31,12 +31,13 @@ from django_jobs.stats import (
     live_workers,
     lost_workers,
     queue_stats,
+    queued_backends,
 )
 
 QUEUE_OPERATIONS = {"pause": api.pause_queue, "resume": api.resume_queue}
 
 
-def _queue_row(stats: QueueStats) -> dict[str, Any]:
+def _queue_row(stats: QueueStats, *, pausable: bool) -> dict[str, Any]:
     where = {"backend_name": stats.backend, "queue_name": stats.queue}
     cells = [
         (stats.ready, job_list_url(**where, state="due")),
@@ -51,6 +52,7 @@ def _queue_row(stats: QueueStats) -> dict[str, Any]:
         "cells": cells,
         "oldest_due": (age, job_list_url(**where, state="due")),
         "failing": stats.failed_24h > 0,
+        "pausable": pausable,
     }
 
 
@@ -99,11 +101,12 @@ class DashboardAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         user = request.user
+        queued = queued_backends()
         context = {
             **self.admin_site.each_context(request),
             "title": "Jobs dashboard",
             "opts": self.opts,
-            "queues": [_queue_row(stats) for stats in queue_stats()],
+            "queues": [_queue_row(s, pausable=s.backend in queued) for s in queue_stats()],
             "chart": hourly_chart(hourly_outcomes()),
             "failed_24h_url": job_list_url(state="failed", finished_within="24h"),
             "live_workers": live_workers(),

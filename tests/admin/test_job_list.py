@@ -194,3 +194,15 @@ def test_job_page_links_to_the_tasks_other_jobs(client):
     page = client.get(f"{LIST}{failed[0].pk}/change/").content.decode()
     link = html.unescape(re.search(r'<a href="([^"]+)">failed</a>', page).group(1))
     assert shown_ids(client, link.removeprefix(LIST)) == {str(j.pk) for j in failed}
+
+
+def test_job_page_requeue_works_in_every_mode(client, mode):
+    result = tasks.fail_until.enqueue(succeed_on=4)
+    run_until_empty(include_scheduled=True)
+    failed = job(result)
+    assert failed.status == "FAILED"
+    client.force_login(staff("requeue_job"))
+    assert client.post(f"{LIST}{failed.pk}/act/requeue/").status_code == 302
+    run_until_empty(include_scheduled=True)
+    done = job(result)
+    assert (done.status, done.return_value, done.attempts) == ("SUCCESSFUL", 4, 4)
