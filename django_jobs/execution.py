@@ -24,7 +24,7 @@ from django_jobs.compat import (
     task_started,
 )
 from django_jobs.conf import get_settings
-from django_jobs.exceptions import PermanentFailure, UnknownTask
+from django_jobs.exceptions import JobCancelled, PermanentFailure, UnknownTask
 from django_jobs.models import Job
 from django_jobs.retry import RetryPolicy, decide
 from django_jobs.store import JobStore
@@ -38,6 +38,7 @@ class Outcome(enum.Enum):
     SUCCEEDED = "succeeded"
     RETRYING = "retrying"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # an operator cancelled it while it ran
     DISCARDED = "discarded"  # the run lost its lease; another run owns the job now
 
 
@@ -55,6 +56,12 @@ def run_job(job: Job, store: JobStore) -> Outcome:
         value = _jsonable(_call(task, job, result))
     except KeyboardInterrupt:
         raise
+    except JobCancelled as exc:
+        logger.info("Job %s was cancelled while running", job.pk)
+        if not store.cancelled(job, exc):
+            return Outcome.DISCARDED
+        task_finished.send(sender=sender, task_result=to_task_result(job, task))
+        return Outcome.CANCELLED
     except BaseException as exc:  # noqa: BLE001 - a task's SystemExit must not stop the worker
         return _record_failure(job, task, exc, store, sender)
     if not store.succeed(job, value):
@@ -69,7 +76,7 @@ def _call(task: Task, job: Job, result: TaskResult) -> Any:
         args.insert(0, TaskContext(task_result=result))
     if iscoroutinefunction(task.func):
         return async_to_sync(call_async)(task.func(*args, **job.kwargs), job.timeout)
-    return call_sync(lambda: task.func(*args, **job.kwargs), job.timeout)
+    return call_sync(lambda: task.func(*args, **job.kwargs), job.timeout, job.pk)
 
 
 def _jsonable(value: Any) -> Any:

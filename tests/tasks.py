@@ -46,6 +46,17 @@ def sleep_then_record(n: int, seconds: float) -> int:
     return n
 
 
+@task
+def busy_for(n: int, seconds: float) -> int:
+    """Python-level work (short sleeps), so a cancel or timeout can stop it."""
+    _ledger(f"start {n}")
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(0.01)
+    _ledger(f"end {n}")
+    return n
+
+
 @task(max_attempts=3)
 def always_fail(message: str = "boom") -> None:
     raise ValueError(message)

@@ -136,6 +136,18 @@ class JobStore(OutboxMixin, RetentionMixin):
     def fail(self, job: Job, exc: BaseException) -> bool:
         return self._finish(job, JobStatus.FAILED, errors=[*job.errors, self._entry(job, exc)])
 
+    def cancelled(self, job: Job, exc: BaseException) -> bool:
+        """Record that a running job stopped because an operator cancelled it."""
+        return self._finish(job, JobStatus.CANCELLED, errors=[*job.errors, self._entry(job, exc)])
+
+    def cancel_requested(self, worker_id: str, job_ids: Sequence[Any]) -> list[Any]:
+        """Which of this worker's running jobs an operator has asked to stop."""
+        return list(
+            self.jobs.filter(
+                pk__in=job_ids, status=JobStatus.RUNNING, worker_id=worker_id, cancel_requested=True
+            ).values_list("pk", flat=True)
+        )
+
     def retry(self, job: Job, exc: BaseException, delay: float) -> bool:
         now = timezone.now()
         return self._write(

@@ -1,6 +1,8 @@
-"""The worker's side loop: heartbeat, lease renewal and recovery of expired leases.
+"""The worker's side loop: heartbeat, lease renewal, cancels and recovery of expired leases.
 
-One thread does all three every heartbeat interval. A database error is logged
+One thread does all of it every heartbeat interval; a running job that an
+operator cancelled is stopped at the next beat (plain functions only: a
+coroutine or code stuck in a C call finishes its attempt). A database error is logged
 and the loop goes on: if it lasts longer than a lease, other workers rescue our
 jobs and our late results are fenced out, so nothing is lost either way.
 """
@@ -15,6 +17,7 @@ from django.utils import timezone
 
 from django_jobs.models import Job, Worker
 from django_jobs.store import JobStore
+from django_jobs.timeouts import cancel_running
 
 logger = logging.getLogger("django_jobs")
 
@@ -58,6 +61,9 @@ class Maintenance(threading.Thread):
         ids = [job.pk for job in self._running_jobs()]
         if ids:
             self.store.extend_leases(self.worker_id, ids, self.lease_seconds)
+            for job_id in self.store.cancel_requested(self.worker_id, ids):
+                if cancel_running(job_id):
+                    logger.info("Worker %s: stopping job %s, cancelled", self.worker_id, job_id)
         done = self._done_count()
         Worker.objects.using(self.store.using).filter(pk=self.worker_id).update(
             heartbeat_at=timezone.now(), jobs_done=F("jobs_done") + (done - self._reported_done)
