@@ -90,6 +90,9 @@ class JobAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     actions_selection_counter = False  # "select all N" needs a count; bulk pages do that job
     paginator = CappedCountPaginator
+    # Named, not found by path, so that Job registered on another admin site keeps the stock ones.
+    change_list_template = "admin/django_jobs/job_change_list.html"
+    change_form_template = "admin/django_jobs/job_change_form.html"
     actions = ["requeue", "cancel", "run_now"]
     fields = [
         "id",
@@ -302,7 +305,7 @@ class JobAdmin(ReadOnlyAdmin):
             "limit": limit,
             "back_url": back,
         }
-        return TemplateResponse(request, "admin/django_jobs/job/bulk_confirm.html", context)
+        return TemplateResponse(request, "admin/django_jobs/bulk_confirm.html", context)
 
 
 @admin.register(Worker)
