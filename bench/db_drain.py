@@ -12,24 +12,11 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-
-def configure(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "testproject.settings"
-    os.environ["DEBUG"] = "False"  # workers run without query recording, as in production
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.database import ROOT, bench_database, configure_django  # noqa: E402
 
 
 def one_run(args: argparse.Namespace, database_url: str) -> tuple[float, float]:
@@ -79,33 +66,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
-    server = None
-    if args.postgres:
-        from tests.servers.postgres import PostgresServer
-
-        server = PostgresServer().start()
-        subprocess.run(
-            [
-                str(server.bindir / "createdb"),
-                "-h",
-                server.host,
-                "-p",
-                str(server.port),
-                "-U",
-                "postgres",
-                "bench",
-            ],
-            check=True,
-        )
-        url = server.url_for("bench")
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/bench.sqlite3"
-    try:
-        configure(url)
+    with bench_database(postgres=args.postgres) as url:
+        configure_django(url)
         results = [one_run(args, url) for _ in range(args.runs)]
-    finally:
-        if server is not None:
-            server.cleanup()
     label = "PostgreSQL" if args.postgres else "SQLite"
     print(f"\n{label}: {args.jobs} jobs, {args.workers} workers x {args.concurrency} threads")
     print(f"{'figure':<18}{'median':>10}{'min':>10}{'max':>10}")

@@ -1,0 +1,45 @@
+"""A fresh benchmark database: a temporary SQLite file, or a throwaway PostgreSQL 15 server."""
+
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+@contextmanager
+def bench_database(*, postgres: bool) -> Iterator[str]:
+    """Yield the URL of an empty database; a PostgreSQL server is stopped afterwards."""
+    if not postgres:
+        yield f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/bench.sqlite3"
+        return
+    from tests.servers.postgres import PostgresServer
+
+    server = PostgresServer().start()
+    try:
+        createdb = str(server.bindir / "createdb")
+        subprocess.run(
+            [createdb, "-h", server.host, "-p", str(server.port), "-U", "postgres", "bench"],
+            check=True,
+        )
+        yield server.url_for("bench")
+    finally:
+        server.cleanup()
+
+
+def configure_django(database_url: str) -> None:
+    """Set up the demo project on ``database_url`` without DEBUG, and migrate it."""
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "testproject.settings"
+    os.environ["DEBUG"] = "False"  # no query recording, as in production
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
