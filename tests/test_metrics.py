@@ -14,6 +14,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
 from django_jobs import api
+from django_jobs.conf import validate
 from django_jobs.models import Job, Worker
 from django_jobs.store import JobStore
 from django_jobs.testing import run_until_empty
@@ -276,3 +277,8 @@ def test_mounting_the_urls_does_not_import_prometheus_client():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
+
+def test_a_bad_token_setting_is_reported_without_echoing_it():
+    problems = validate({"METRICS_TOKEN": b"bytes-not-a-str-secret"})
+    assert len(problems) == 1 and "METRICS_TOKEN" in problems[0]
+    assert "bytes-not-a-str-secret" not in problems[0]
