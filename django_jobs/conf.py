@@ -70,7 +70,7 @@ def _retention(value: Any) -> str | None:
     return None
 
 
-HOLDS_SECRETS = {"WEBHOOKS", "EMAIL"}  # never echo these values in messages
+HOLDS_SECRETS = {"WEBHOOKS", "EMAIL", "METRICS_TOKEN"}  # never echo these values in messages
 WEBHOOK_KEYS = {"SECRETS", "SECRET_RESOLVER", "ALLOWED_NETWORKS", "TIMEOUT"}
 EMAIL_KEYS = {"BACKEND", "OPTIONS"}
 

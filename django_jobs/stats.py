@@ -126,3 +126,42 @@ def live_workers() -> list[Worker]:
 
 def lost_workers() -> list[Worker]:
     return list(Worker.objects.lost(get_settings().LEASE_SECONDS))
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedCount:
+    backend: str
+    queue: str
+    status: str
+    count: int
+
+
+def finished_counts() -> list[FinishedCount]:
+    """Finished jobs still in the job table, per backend, queue and status: one GROUP BY.
+
+    These count retained rows, not events: pruning old history lowers them.
+    """
+    rows = (
+        Job.objects.finished()
+        .values("backend_name", "queue_name", "status")
+        .annotate(count=Count("pk"))
+        .order_by("backend_name", "queue_name", "status")
+    )
+    return [
+        FinishedCount(row["backend_name"], row["queue_name"], row["status"], row["count"])
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerCounts:
+    live: int
+    lost: int
+
+
+def worker_counts() -> WorkerCounts:
+    """How many workers are live and lost, counted in the database instead of loaded."""
+    lease = get_settings().LEASE_SECONDS
+    return WorkerCounts(
+        live=Worker.objects.live(lease).count(), lost=Worker.objects.lost(lease).count()
+    )
