@@ -59,7 +59,7 @@ def queue_metrics(queues: Iterable[stats.QueueStats]) -> tuple[Metric, ...]:
 def finished_metric(counts: Iterable[stats.FinishedCount]) -> Metric:
     finished = CounterMetricFamily(
         "django_jobs_jobs_finished",
-        "Finished jobs still kept in the job table; pruning history lowers it (a counter reset).",
+        "Jobs that finished, per status; pruned history included, so it never goes down.",
         labels=STATUS_LABELS,
     )
     for row in counts:

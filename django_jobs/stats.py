@@ -2,6 +2,7 @@
 admin dashboard and the metrics endpoint. Each function is one or two aggregate queries, so
 their cost does not grow with the number of queues or workers shown."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django_jobs.backends.base import JobsBackend
 from django_jobs.compat import task_backends
 from django_jobs.conf import get_settings
-from django_jobs.models import Job, Queue, Worker
+from django_jobs.models import Job, PrunedJobs, Queue, Worker
 from django_jobs.status import JobStatus
 
 DAY = timedelta(days=1)
@@ -137,19 +138,25 @@ class FinishedCount:
 
 
 def finished_counts() -> list[FinishedCount]:
-    """Finished jobs still in the job table, per backend, queue and status: one GROUP BY.
+    """Jobs ever finished, per backend, queue and status: kept rows plus pruned ones.
 
-    These count retained rows, not events: pruning old history lowers them.
+    One GROUP BY over the job table and one read of ``PrunedJobs``; pruning moves
+    a job from the first to the second, so the sum never goes down.
     """
     rows = (
         Job.objects.finished()
         .values("backend_name", "queue_name", "status")
         .annotate(count=Count("pk"))
-        .order_by("backend_name", "queue_name", "status")
+        .order_by()
     )
+    totals = Counter(
+        {(row["backend_name"], row["queue_name"], row["status"]): row["count"] for row in rows}
+    )
+    for pruned in PrunedJobs.objects.all():
+        totals[(pruned.backend_name, pruned.queue_name, pruned.status)] += pruned.count
     return [
-        FinishedCount(row["backend_name"], row["queue_name"], row["status"], row["count"])
-        for row in rows
+        FinishedCount(backend, queue, status, count)
+        for (backend, queue, status), count in sorted(totals.items())
     ]
 
 

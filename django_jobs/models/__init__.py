@@ -1,6 +1,7 @@
 from django_jobs.models.credits import CreditAccountMixin
 from django_jobs.models.dashboard import Dashboard
 from django_jobs.models.job import Job
+from django_jobs.models.pruned import PrunedJobs
 from django_jobs.models.queue import Queue
 from django_jobs.models.schedule import Schedule, ScheduleRun
 from django_jobs.models.webhook import WebhookDelivery
@@ -10,6 +11,7 @@ __all__ = [
     "CreditAccountMixin",
     "Dashboard",
     "Job",
+    "PrunedJobs",
     "Queue",
     "Schedule",
     "ScheduleRun",

@@ -1,10 +1,14 @@
 """Deleting finished jobs past ``JOBS["RETENTION"]``, in small batches."""
 
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
+from django_jobs.models import PrunedJobs
 from django_jobs.status import JobStatus
 
 
@@ -43,7 +47,26 @@ class RetentionMixin:
         return {str(status): self._delete_in_batches(qs, batch) for status, qs in rules.items()}
 
     def _delete_in_batches(self, queryset: Any, batch: int) -> int:
+        """Delete in batches; each batch adds what it deleted to ``PrunedJobs`` atomically."""
         deleted = 0
         while ids := list(queryset.values_list("pk", flat=True)[:batch]):
-            deleted += self.jobs.filter(pk__in=ids).delete()[0]
+            with transaction.atomic(using=self.using):
+                # Locked and re-read in the deleting transaction, so the totals match the rows
+                # this transaction deletes even when two pruners pick the same batch
+                # (PostgreSQL: row locks; SQLite: a stale snapshot cannot write at all).
+                batch_rows = self.jobs.select_for_update().filter(pk__in=ids)
+                groups = Counter(batch_rows.values_list("backend_name", "queue_name", "status"))
+                deleted += self.jobs.filter(pk__in=ids).delete()[0]
+                self._add_pruned(groups)
         return deleted
+
+    def _add_pruned(self, groups: Counter) -> None:
+        for (backend, queue, status), count in groups.items():
+            totals = PrunedJobs.objects.using(self.using)
+            key = {"backend_name": backend, "queue_name": queue, "status": status}
+            if not totals.filter(**key).update(count=F("count") + count):
+                try:
+                    with transaction.atomic(using=self.using):
+                        totals.create(**key, count=count)
+                except IntegrityError:  # another pruner created the row just now
+                    totals.filter(**key).update(count=F("count") + count)
