@@ -94,5 +94,9 @@ class TaskFilter(ExactValueFilter):
     parameter_name = "task_path"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        paths = Job.objects.order_by("task_path").values_list("task_path", flat=True).distinct()
-        return [(path, path.rsplit(".", 1)[-1]) for path in paths]
+        return [(path, path.rsplit(".", 1)[-1]) for path in task_paths()]
+
+
+def task_paths() -> list[str]:
+    """Every task path in the job table, read from the ``(task_path, enqueued_at)`` index."""
+    return list(Job.objects.order_by("task_path").values_list("task_path", flat=True).distinct())

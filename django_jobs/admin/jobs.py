@@ -6,12 +6,14 @@ every column comes from the job row itself (no per-row queries).
 """
 
 import json
+import uuid
 from datetime import datetime
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -26,6 +28,7 @@ from django_jobs.admin.filters import (
     QueueFilter,
     StateFilter,
     TaskFilter,
+    task_paths,
 )
 from django_jobs.admin.job_actions import ACTIONS, BULK_OPERATIONS, BulkOperation
 from django_jobs.admin.links import job_list_url
@@ -85,7 +88,8 @@ class JobAdmin(ReadOnlyAdmin):
         ("enqueued_at", admin.DateFieldListFilter),
     ]
     list_display_links = ["short_id"]
-    search_fields = ["=id", "task_path", "=unique_key"]
+    search_fields = ["=id", "=task_path", "=unique_key"]  # shown as the hint; see below
+    search_help_text = "A job id, a unique key, a task path or a task's name (exact)."
     list_select_related = False
     show_full_result_count = False
     actions_selection_counter = False  # "select all N" needs a count; bulk pages do that job
@@ -110,6 +114,24 @@ class JobAdmin(ReadOnlyAdmin):
         "other_jobs",
     ]
     readonly_fields = fields
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Job], search_term: str
+    ) -> tuple[QuerySet[Job], bool]:
+        """Exact, indexed lookups only: a substring search would scan every row.
+
+        A UUID finds that job; anything else matches a unique key, a task path, or
+        the last part of a task path (``send_email`` finds ``app.tasks.send_email``).
+        """
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            return queryset.filter(pk=uuid.UUID(term)), False
+        except ValueError:
+            pass
+        paths = [path for path in task_paths() if term in (path, path.rsplit(".", 1)[-1])]
+        return queryset.filter(Q(unique_key=term) | Q(task_path__in=paths)), False
 
     @admin.display(description="id", ordering="id")
     def short_id(self, job: Job) -> str:

@@ -206,3 +206,14 @@ def test_job_page_requeue_works_in_every_mode(client, mode):
     run_until_empty(include_scheduled=True)
     done = job(result)
     assert (done.status, done.return_value, done.attempts) == ("SUCCESSFUL", 4, 4)
+
+
+def test_search_takes_a_task_name_and_never_a_substring(client):
+    plain = job(tasks.echo.enqueue())
+    client.force_login(staff())
+    assert shown_ids(client, "?q=echo") == {str(plain.pk)}
+    assert shown_ids(client, "?q=ech") == set()
+    assert shown_ids(client, "?q=not-a-uuid-nor-a-task") == set()
+    with CaptureQueriesContext(connection) as captured:
+        client.get(f"{LIST}?q=echo")
+    assert not [q["sql"] for q in captured if "LIKE" in q["sql"].upper()]
