@@ -90,6 +90,7 @@ def pages(job_id: str) -> list[tuple[str, str | None, str | None]]:
         ("search by id", f"{ours}?q={job_id}", f"{stock}?q={job_id}"),
         ("job page", f"{ours}{job_id}/change/", f"{stock}{job_id}/change/"),
         ("dashboard", "/admin/django_jobs/dashboard/", None),
+        ("metrics scrape", "/jobs/metrics", None),
     ]
 
 

@@ -1,7 +1,7 @@
 """URLs for the admin benchmark: our admin, and Django's stock ModelAdmin as the baseline."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from django_jobs.models import Job
 
@@ -19,4 +19,8 @@ class StockJobAdmin(admin.ModelAdmin):
 
 stock_site.register(Job, StockJobAdmin)
 
-urlpatterns = [path("admin/", admin.site.urls), path("stock/", stock_site.urls)]
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("stock/", stock_site.urls),
+    path("jobs/", include("django_jobs.urls")),
+]
