@@ -63,29 +63,27 @@ def _set_params(request: ClaimRequest, ops: Any) -> list[Any]:
     return [request.worker_id, request.worker_id, now, now, lease]
 
 
-def _claim_postgresql(cursor: Any, table: str, request: ClaimRequest, ops: Any) -> list[Any]:
+def _claim_postgresql(table: str, request: ClaimRequest, ops: Any) -> tuple[str, list[Any]]:
     pick, pick_params = _pick_sql(table, request, ops, " FOR UPDATE SKIP LOCKED")
-    cursor.execute(
+    sql = (
         f"WITH picked AS ({pick}) "
         f"UPDATE {table} AS j SET status = 'RUNNING', attempts = j.attempts + 1, "
         "worker_ids = j.worker_ids || jsonb_build_array(%s::text), worker_id = %s, "
         "started_at = COALESCE(j.started_at, %s), last_attempted_at = %s, lease_expires_at = %s "
-        "FROM picked WHERE j.id = picked.id RETURNING j.id",
-        [*pick_params, *_set_params(request, ops)],
+        "FROM picked WHERE j.id = picked.id RETURNING j.*"
     )
-    return [row[0] for row in cursor.fetchall()]
+    return sql, [*pick_params, *_set_params(request, ops)]
 
 
-def _claim_sqlite(cursor: Any, table: str, request: ClaimRequest, ops: Any) -> list[Any]:
+def _claim_sqlite(table: str, request: ClaimRequest, ops: Any) -> tuple[str, list[Any]]:
     pick, pick_params = _pick_sql(table, request, ops)
-    cursor.execute(
+    sql = (
         f"UPDATE {table} SET status = 'RUNNING', attempts = attempts + 1, "
         "worker_ids = json_insert(worker_ids, '$[#]', %s), worker_id = %s, "
         "started_at = COALESCE(started_at, %s), last_attempted_at = %s, lease_expires_at = %s "
-        f"WHERE status = 'READY' AND id IN ({pick}) RETURNING id",
-        [*_set_params(request, ops), *pick_params],
+        f"WHERE status = 'READY' AND id IN ({pick}) RETURNING *"
     )
-    return [row[0] for row in cursor.fetchall()]
+    return sql, [*_set_params(request, ops), *pick_params]
 
 
 def _claim_generic(using: str, request: ClaimRequest) -> list[Any]:
@@ -111,14 +109,22 @@ def _claim_generic(using: str, request: ClaimRequest) -> list[Any]:
         return [job.pk for job in jobs]
 
 
-def claim_ids(using: str, request: ClaimRequest) -> list[Any]:
-    """Claim up to ``request.limit`` due jobs; return their ids."""
+VENDOR_CLAIMS = {"postgresql": _claim_postgresql, "sqlite": _claim_sqlite}
+
+
+def claim_jobs(using: str, request: ClaimRequest) -> list[Job]:
+    """Claim up to ``request.limit`` due jobs and return them as claimed.
+
+    On PostgreSQL and SQLite the claiming statement returns the claimed rows
+    themselves (``RETURNING``), read through ``raw()`` so Django converts every
+    column: one round trip per batch of jobs.
+    """
     connection = connections[using]
-    table = connection.ops.quote_name(Job._meta.db_table)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            return _claim_postgresql(cursor, table, request, connection.ops)
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            return _claim_sqlite(cursor, table, request, connection.ops)
-    return _claim_generic(using, request)
+    vendor_claim = VENDOR_CLAIMS.get(connection.vendor)
+    if vendor_claim is None:
+        ids = _claim_generic(using, request)
+        return list(Job.objects.using(using).filter(pk__in=ids)) if ids else []
+    sql, params = vendor_claim(
+        connection.ops.quote_name(Job._meta.db_table), request, connection.ops
+    )
+    return list(Job.objects.using(using).raw(sql, params))

@@ -16,7 +16,9 @@ from django.utils import timezone
 from django_jobs.exceptions import InvalidTransition, JobCancelled, WorkerLost
 from django_jobs.models import Job, Queue
 from django_jobs.status import JobStatus
-from django_jobs.store.claim import ClaimRequest, claim_ids
+from django_jobs.store.acks import AckGroup
+from django_jobs.store.batch import write_successes
+from django_jobs.store.claim import ClaimRequest, claim_jobs
 from django_jobs.store.outbox import OutboxMixin
 from django_jobs.store.reconnect import retry_on_disconnect
 from django_jobs.store.results import error_entry
@@ -31,8 +33,10 @@ _DONE = {"worker_id": None, "lease_expires_at": None}
 class JobStore(OutboxMixin, RetentionMixin):
     """The job table's state machine (READY -> RUNNING -> SUCCESSFUL | FAILED | READY ...)."""
 
-    def __init__(self, using: str | None = None) -> None:
+    def __init__(self, using: str | None = None, *, group_commit: bool = False) -> None:
+        """``group_commit``: successful outcomes of concurrent threads share transactions."""
         self.using = using or router.db_for_write(Job)
+        self._acks = AckGroup(self._succeed_many) if group_commit else None
 
     @property
     def jobs(self) -> Any:
@@ -68,8 +72,13 @@ class JobStore(OutboxMixin, RetentionMixin):
         limit: int,
         lease_seconds: float,
         queues: Sequence[str] | None = None,
+        paused: Sequence[str] | None = None,
     ) -> list[Job]:
-        """Claim up to ``limit`` due jobs for ``worker_id``, highest priority first."""
+        """Claim up to ``limit`` due jobs for ``worker_id``, highest priority first.
+
+        ``paused`` lists the backend's paused queues when the caller already knows
+        them (a worker re-reads them once a second); by default they are read now.
+        """
         request = ClaimRequest(
             backend_name=backend_name,
             worker_id=worker_id,
@@ -77,12 +86,9 @@ class JobStore(OutboxMixin, RetentionMixin):
             lease_seconds=lease_seconds,
             now=timezone.now(),
             queues=queues,
-            paused=self.paused_queues(backend_name),
+            paused=self.paused_queues(backend_name) if paused is None else paused,
         )
-        ids = claim_ids(self.using, request)
-        if not ids:
-            return []
-        jobs = list(self.jobs.filter(pk__in=ids))
+        jobs = claim_jobs(self.using, request)
         return sorted(jobs, key=lambda job: (-job.priority, job.run_after))
 
     def claim_one(
@@ -131,7 +137,17 @@ class JobStore(OutboxMixin, RetentionMixin):
         )
 
     def succeed(self, job: Job, return_value: Any) -> bool:
+        if self._acks is not None:
+            return self._acks.succeed(job, return_value)
         return self._finish(job, JobStatus.SUCCESSFUL, return_value=return_value)
+
+    def _succeed_many(self, outcomes: Sequence[tuple[Job, Any]]) -> set[Any]:
+        """Fenced success writes for a batch in one transaction; the ids that were written."""
+        written = retry_on_disconnect(self.using, lambda: write_successes(self.using, outcomes))
+        for job, _value in outcomes:
+            if job.pk not in written:
+                logger.warning("Job %s: result of a run that lost its lease was discarded", job.pk)
+        return written
 
     def fail(self, job: Job, exc: BaseException) -> bool:
         return self._finish(job, JobStatus.FAILED, errors=[*job.errors, self._entry(job, exc)])

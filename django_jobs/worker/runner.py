@@ -35,6 +35,7 @@ logger = logging.getLogger("django_jobs")
 EXIT_OK = 0
 EXIT_FORCED = 1
 MAX_ERROR_PAUSE = 10.0
+PAUSED_QUEUES_TTL = 1.0  # a pause or resume reaches busy workers within a second
 
 
 def new_worker_id() -> str:
@@ -52,10 +53,11 @@ class Worker:
         self.settings = get_settings()
         self.backend = task_backends[options.backend]
         self.id = new_worker_id()
-        self.store = JobStore()
+        self.store = JobStore(group_commit=True)
         self.queues = options.queues or (tuple(sorted(self.backend.queues)) or None)
         self.claimed = 0
         self.done = 0
+        self._paused: tuple[float, list[str]] = (-PAUSED_QUEUES_TTL, [])
         self._done_lock = threading.Lock()
         self._side_loops: list[threading.Thread] = []
 
@@ -137,15 +139,24 @@ class Worker:
             limit=limit,
             lease_seconds=self.settings.LEASE_SECONDS,
             queues=self.queues,
+            paused=self._paused_queues(),
         )
         self.claimed += len(jobs)
         return jobs
+
+    def _paused_queues(self) -> list[str]:
+        """The backend's paused queues, read at most once per ``PAUSED_QUEUES_TTL``."""
+        read_at, names = self._paused
+        if time.monotonic() - read_at >= PAUSED_QUEUES_TTL:
+            names = self.store.paused_queues(self.backend.alias)
+            self._paused = (time.monotonic(), names)
+        return names
 
     def _claimable_now(self) -> bool:
         qs = Job.objects.using(self.store.using).due().filter(backend_name=self.backend.alias)
         if self.queues is not None:
             qs = qs.filter(queue_name__in=self.queues)
-        return qs.exclude(queue_name__in=self.store.paused_queues(self.backend.alias)).exists()
+        return qs.exclude(queue_name__in=self._paused_queues()).exists()
 
     def _reached_max_jobs(self) -> bool:
         return self.options.max_jobs is not None and self.claimed >= self.options.max_jobs
