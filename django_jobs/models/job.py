@@ -89,6 +89,13 @@ class Job(models.Model):
                 condition=Q(status="READY"),
                 name="django_jobs_claim_idx",
             ),
+            # Claims walk this one in claim order and stop after a batch, whatever the backlog
+            # (the one above sorts every ready row when a worker serves several queues).
+            models.Index(
+                fields=["backend_name", "-priority", "run_after", "id"],
+                condition=Q(status="READY"),
+                name="django_jobs_due_idx",
+            ),
             models.Index(
                 fields=["lease_expires_at"],
                 condition=Q(status="RUNNING"),
