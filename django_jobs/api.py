@@ -68,6 +68,8 @@ def prune() -> dict[str, int]:
 
 def _schedule(name: str) -> Schedule:
     try:
+        if "\x00" in name:  # no column holds NUL (PostgreSQL refuses the query outright)
+            raise Schedule.DoesNotExist
         return Schedule.objects.get(name=name)
     except Schedule.DoesNotExist:
         raise LookupError(

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from django_jobs import api
 from django_jobs.admin.chart import hourly_chart
+from django_jobs.admin.filters import storable
 from django_jobs.admin.links import job_list_url
 from django_jobs.models import Dashboard, Queue, Schedule
 from django_jobs.scheduler import spec_of
@@ -137,7 +138,11 @@ class DashboardAdmin(admin.ModelAdmin):
         operation = QUEUE_OPERATIONS.get(self._posted(request, "operation"))
         pair = (self._posted(request, "backend"), self._posted(request, "queue"))
         known = configured_queues() | set(Queue.objects.values_list("backend_name", "name"))
-        if operation is None or pair not in known and not self._has_jobs(*pair):
+        if (
+            operation is None
+            or not all(map(storable, pair))
+            or (pair not in known and not self._has_jobs(*pair))
+        ):
             self.message_user(request, "No such queue or operation.", messages.ERROR)
             return self._back()
         queue = operation(*pair)

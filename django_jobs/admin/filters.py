@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin
+from django.db import connections, router
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -70,7 +71,16 @@ class ExactValueFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Job]) -> QuerySet[Job]:
         value = self.value()
-        return queryset.filter(**{self.parameter_name: value}) if value else queryset
+        if not value:
+            return queryset
+        if not storable(value):
+            return queryset.none()
+        return queryset.filter(**{self.parameter_name: value})
+
+
+def storable(text: str) -> bool:
+    """False for text no column can hold (PostgreSQL refuses NUL), which matches no job."""
+    return "\x00" not in text
 
 
 class QueueFilter(ExactValueFilter):
@@ -97,6 +107,23 @@ class TaskFilter(ExactValueFilter):
         return [(path, path.rsplit(".", 1)[-1]) for path in task_paths()]
 
 
+# A loose index scan: one index probe per distinct task path, instead of ``SELECT DISTINCT``,
+# which reads the whole index (PostgreSQL has no skip scan): about 100 ms on a million jobs.
+DISTINCT_TASK_PATHS = """
+WITH RECURSIVE paths(task_path) AS (
+    SELECT MIN(task_path) FROM {table}
+    UNION ALL
+    SELECT (SELECT MIN(task_path) FROM {table} WHERE task_path > paths.task_path)
+    FROM paths WHERE paths.task_path IS NOT NULL
+)
+SELECT task_path FROM paths WHERE task_path IS NOT NULL
+"""
+
+
 def task_paths() -> list[str]:
-    """Every task path in the job table, read from the ``(task_path, enqueued_at)`` index."""
-    return list(Job.objects.order_by("task_path").values_list("task_path", flat=True).distinct())
+    """Every task path in the job table, in order, from the ``(task_path, ...)`` index."""
+    connection = connections[router.db_for_read(Job)]
+    sql = DISTINCT_TASK_PATHS.format(table=connection.ops.quote_name(Job._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [row[0] for row in cursor.fetchall()]

@@ -28,6 +28,7 @@ from django_jobs.admin.filters import (
     QueueFilter,
     StateFilter,
     TaskFilter,
+    storable,
     task_paths,
 )
 from django_jobs.admin.job_actions import ACTIONS, BULK_OPERATIONS, BulkOperation
@@ -126,6 +127,8 @@ class JobAdmin(ReadOnlyAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
+        if not storable(term):
+            return queryset.none(), False
         try:
             return queryset.filter(pk=uuid.UUID(term)), False
         except ValueError:

@@ -151,6 +151,8 @@ def test_run_now_of_an_unknown_schedule_says_so_and_enqueues_nothing(client, nig
     client.force_login(staff("run_schedule"))
     response = client.post(f"{DASHBOARD}schedule/", {"name": "nope"}, follow=True)
     assert "No schedule named 'nope'" in html.unescape(response.content.decode())
+    response = client.post(f"{DASHBOARD}schedule/", {"name": "nightly\x00"}, follow=True)
+    assert "No schedule named" in html.unescape(response.content.decode())
     assert client.get(f"{DASHBOARD}schedule/").status_code == 405
     assert not Job.objects.exists()
 
@@ -178,6 +180,7 @@ def test_pause_and_resume_a_queue(client):
         {"backend": "default", "queue": "no-such-queue", "operation": "pause"},
         {"backend": "nope", "queue": "emails", "operation": "pause"},
         {"backend": "default", "queue": "", "operation": "pause"},
+        {"backend": "default", "queue": "emails\x00", "operation": "pause"},
         {},
     ],
 )

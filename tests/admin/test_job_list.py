@@ -73,7 +73,7 @@ def test_search_by_id_task_path_and_unique_key(client):
 
 def test_nonsense_filters_are_refused_not_crashed(client):
     client.force_login(staff())
-    for query in ("?state=exploded", "?finished_within=forever", "?queue_name=%00"):
+    for query in ("?state=exploded", "?finished_within=forever", "?queue_name=%00", "?q=%00"):
         assert client.get(f"{LIST}{query}").status_code == 200
     assert client.get(f"{LIST}?enqueued_at__gte=not-a-date").status_code in (200, 302)
     assert client.get(f"{LIST}?no_such_field=1").status_code == 302  # the admin's ?e=1
