@@ -50,4 +50,16 @@ if os.environ.get("JOBS_TEST_SCHEDULES") == "every-minute":  # scheduler process
     }
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Worker subprocesses log at JOBS_LOG_LEVEL (the process helpers ask for INFO) to stderr,
+# which the tests read; the test process itself stays quiet.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "django_jobs": {
+            "handlers": ["console"],
+            "level": os.environ.get("JOBS_LOG_LEVEL", "WARNING"),
+        }
+    },
+}

@@ -16,7 +16,13 @@ from django.db import DatabaseError, close_old_connections
 
 from django_jobs.backends.huey import runtime
 from django_jobs.worker.maintenance import Maintenance
-from django_jobs.worker.runner import EXIT_FORCED, EXIT_OK, Worker, persistent_connections
+from django_jobs.worker.runner import (
+    EXIT_FORCED,
+    EXIT_OK,
+    Worker,
+    log_stopping,
+    persistent_connections,
+)
 
 logger = logging.getLogger("django_jobs")
 
@@ -102,6 +108,7 @@ class HueyWorker(Worker):
         for consumer in consumers:
             consumer.stop_flag.set()
         deadline = time.monotonic() + self.options.grace
+        log_stopping(self.id, len(runtime.running_jobs()), self.options.grace)
         while runtime.running_jobs():
             if self.signals.force.is_set() or time.monotonic() >= deadline:
                 break

@@ -38,6 +38,16 @@ MAX_ERROR_PAUSE = 10.0
 PAUSED_QUEUES_TTL = 1.0  # a pause or resume reaches busy workers within a second
 
 
+def log_stopping(worker_id: str, running: int, grace: float) -> None:
+    """Say that the worker stopped claiming; a second signal now hands jobs back at once."""
+    logger.info(
+        "Worker %s stopping: waiting up to %.0fs for %d running job(s); signal again to stop now",
+        worker_id,
+        grace,
+        running,
+    )
+
+
 def new_worker_id() -> str:
     return f"{socket.gethostname()[:40]}-{os.getpid()}-{get_random_string(6)}"
 
@@ -177,6 +187,7 @@ class Worker:
     def _shutdown(self, pool: JobPool, maintenance: Maintenance) -> int:
         self.signals.stop.set()
         deadline = time.monotonic() + self.options.grace
+        log_stopping(self.id, pool.busy, self.options.grace)
         while not pool.wait_idle(timeout=0.1):
             if self.signals.force.is_set() or time.monotonic() >= deadline:
                 break

@@ -145,7 +145,8 @@ def test_sigterm_drains_and_second_signal_hands_back(huey_worker, ledger):
     worker = huey_worker()
     wait_until(lambda: "start 2" in ledger_lines(ledger))
     worker.signal(signal.SIGINT)
-    time.sleep(0.2)
+    # Two separate presses of Ctrl+C, not one coalesced signal: wait until the first is seen.
+    wait_until(lambda: "stopping" in worker.output)
     worker.signal(signal.SIGINT)
     assert worker.wait() != 0
     second.refresh()

@@ -2,7 +2,6 @@
 
 import collections
 import signal
-import time
 
 import pytest
 from django.db import transaction
@@ -85,7 +84,8 @@ def test_second_signal_hands_back_at_once_and_exits_nonzero(ledger):
     worker = WorkerProcess(ledger=ledger)
     wait_until(lambda: "start 1" in ledger_lines(ledger))
     worker.signal(signal.SIGINT)
-    time.sleep(0.2)  # two separate presses of Ctrl+C, not one coalesced signal
+    # Two separate presses of Ctrl+C, not one coalesced signal: wait until the first is seen.
+    wait_until(lambda: "stopping" in worker.output)
     worker.signal(signal.SIGINT)
     assert worker.wait() != 0
     result.refresh()
