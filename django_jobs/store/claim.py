@@ -11,6 +11,7 @@ write that increments ``attempts``.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import NotImplementedType
 from typing import Any
 
 from django.db import connections, transaction
@@ -63,13 +64,21 @@ def _set_params(request: ClaimRequest, ops: Any) -> list[Any]:
     return [request.worker_id, request.worker_id, now, now, lease]
 
 
+# What a claim sets, per vendor: counts the attempt and appends the worker id in one write.
+SET_CLAIMED = {
+    "postgresql": "SET status = 'RUNNING', attempts = j.attempts + 1, "
+    "worker_ids = j.worker_ids || jsonb_build_array(%s::text), worker_id = %s, "
+    "started_at = COALESCE(j.started_at, %s), last_attempted_at = %s, lease_expires_at = %s",
+    "sqlite": "SET status = 'RUNNING', attempts = attempts + 1, "
+    "worker_ids = json_insert(worker_ids, '$[#]', %s), worker_id = %s, "
+    "started_at = COALESCE(started_at, %s), last_attempted_at = %s, lease_expires_at = %s",
+}
+
+
 def _claim_postgresql(table: str, request: ClaimRequest, ops: Any) -> tuple[str, list[Any]]:
     pick, pick_params = _pick_sql(table, request, ops, " FOR UPDATE SKIP LOCKED")
     sql = (
-        f"WITH picked AS ({pick}) "
-        f"UPDATE {table} AS j SET status = 'RUNNING', attempts = j.attempts + 1, "
-        "worker_ids = j.worker_ids || jsonb_build_array(%s::text), worker_id = %s, "
-        "started_at = COALESCE(j.started_at, %s), last_attempted_at = %s, lease_expires_at = %s "
+        f"WITH picked AS ({pick}) UPDATE {table} AS j {SET_CLAIMED['postgresql']} "
         "FROM picked WHERE j.id = picked.id RETURNING j.*"
     )
     return sql, [*pick_params, *_set_params(request, ops)]
@@ -78,12 +87,34 @@ def _claim_postgresql(table: str, request: ClaimRequest, ops: Any) -> tuple[str,
 def _claim_sqlite(table: str, request: ClaimRequest, ops: Any) -> tuple[str, list[Any]]:
     pick, pick_params = _pick_sql(table, request, ops)
     sql = (
-        f"UPDATE {table} SET status = 'RUNNING', attempts = attempts + 1, "
-        "worker_ids = json_insert(worker_ids, '$[#]', %s), worker_id = %s, "
-        "started_at = COALESCE(started_at, %s), last_attempted_at = %s, lease_expires_at = %s "
+        f"UPDATE {table} {SET_CLAIMED['sqlite']} "
         f"WHERE status = 'READY' AND id IN ({pick}) RETURNING *"
     )
     return sql, [*_set_params(request, ops), *pick_params]
+
+
+def claim_job_by_id(
+    using: str, job_id: Any, request: ClaimRequest, *, due_only: bool
+) -> Job | None | NotImplementedType:
+    """Claim one READY job by id in one statement; ``NotImplemented`` on other vendors."""
+    connection = connections[using]
+    if connection.vendor not in SET_CLAIMED:
+        return NotImplemented
+    ops = connection.ops
+    table = ops.quote_name(Job._meta.db_table)
+    alias = "j" if connection.vendor == "postgresql" else table
+    due = f" AND {alias}.run_after <= %s" if due_only else ""
+    sql = (
+        f"UPDATE {table}{' AS j' if alias == 'j' else ''} {SET_CLAIMED[connection.vendor]} "
+        f"WHERE {alias}.id = %s AND {alias}.status = 'READY'{due} RETURNING *"
+    )
+    params = [
+        *_set_params(request, ops),
+        Job._meta.pk.get_db_prep_value(job_id, connection),
+        *([ops.adapt_datetimefield_value(request.now)] if due_only else []),
+    ]
+    claimed = list(Job.objects.using(using).raw(sql, params))
+    return claimed[0] if claimed else None
 
 
 def _claim_generic(using: str, request: ClaimRequest) -> list[Any]:

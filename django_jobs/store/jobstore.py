@@ -18,7 +18,7 @@ from django_jobs.models import Job, Queue
 from django_jobs.status import JobStatus
 from django_jobs.store.acks import AckGroup
 from django_jobs.store.batch import write_successes
-from django_jobs.store.claim import ClaimRequest, claim_jobs
+from django_jobs.store.claim import ClaimRequest, claim_job_by_id, claim_jobs
 from django_jobs.store.outbox import OutboxMixin
 from django_jobs.store.reconnect import retry_on_disconnect
 from django_jobs.store.results import error_entry
@@ -100,6 +100,12 @@ class JobStore(OutboxMixin, RetentionMixin):
         early or duplicated queue message cannot run a job before its time.
         """
         now = timezone.now()
+        request = ClaimRequest(
+            backend_name="", worker_id=worker_id, limit=1, lease_seconds=lease_seconds, now=now
+        )
+        claimed = claim_job_by_id(self.using, job_id, request, due_only=due_only)
+        if claimed is not NotImplemented:
+            return claimed
         ready = self.jobs.filter(pk=job_id, status=JobStatus.READY)
         job = (ready.filter(run_after__lte=now) if due_only else ready).first()
         if job is None:
