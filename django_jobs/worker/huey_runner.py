@@ -52,6 +52,13 @@ class HueyWorker(Worker):
     def run(self) -> int:
         from huey.consumer import Consumer
 
+        class QuietConsumer(Consumer):
+            """Leaves signals to us: huey's handlers, installed while consumers start, would
+            swallow a SIGTERM that arrives between two consumers' starts."""
+
+            def _set_signal_handlers(self) -> None:
+                pass
+
         runtime.worker_id = self.id
         persistent_connections(self.store.using)
         self._register()
@@ -60,7 +67,7 @@ class HueyWorker(Worker):
             # Each job runs on a huey thread: give its connection back like a request would.
             self.backend.huey(queue).post_execute()(_close_connections)
         consumers = [
-            Consumer(
+            QuietConsumer(
                 self.backend.huey(queue),
                 workers=self.options.concurrency,
                 periodic=False,
@@ -75,7 +82,6 @@ class HueyWorker(Worker):
         try:
             for consumer in consumers:
                 consumer.start()
-            self.signals.install()  # huey's start() replaced our handlers
             self._start_side_loops(maintenance)
             logger.info("Huey worker %s started: queues=%s", self.id, list(queues))
             self._wait_for_stop()
