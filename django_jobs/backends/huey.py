@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 import threading
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core import checks
@@ -55,6 +55,13 @@ class Runtime:
         self._running: dict[Any, Job] = {}
         self._lock = threading.Lock()
         self.done = 0
+
+    @cached_property
+    def store(self) -> "JobStore":
+        """One store for every consumer thread, so their successes share group commits."""
+        from django_jobs.store import JobStore
+
+        return JobStore(group_commit=True)
 
     def started(self, job: "Job") -> None:
         with self._lock:
@@ -199,9 +206,8 @@ def run_published_job(alias: str, job_id: Any, *, due_only: bool = True) -> bool
     """
     from django_jobs.compat import task_backends
     from django_jobs.execution import Outcome, run_job
-    from django_jobs.store import JobStore
 
-    store = JobStore()
+    store = runtime.store
     try:
         job = store.claim_one(
             job_id,
