@@ -1,0 +1,28 @@
+"""Helpers for testing code that enqueues jobs (pytest or Django's test runner).
+
+The names are imported on first use, not with the package: pytest loads
+``django_jobs.testing.pytest_plugin`` (and so this package) before pytest-django
+has configured settings, when importing the models would fail.
+"""
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django_jobs.testing.drain import run_until_empty
+
+_HOMES = {
+    "run_until_empty": "django_jobs.testing.drain",
+}
+
+__all__ = ["run_until_empty"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'django_jobs.testing' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__
