@@ -9,13 +9,27 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from django_jobs.testing.assertions import assert_enqueued, assert_not_enqueued
+    from django_jobs.testing.capture import CapturedJob, CapturedJobs, capture_jobs
     from django_jobs.testing.drain import run_until_empty
 
 _HOMES = {
+    "CapturedJob": "django_jobs.testing.capture",
+    "CapturedJobs": "django_jobs.testing.capture",
+    "assert_enqueued": "django_jobs.testing.assertions",
+    "assert_not_enqueued": "django_jobs.testing.assertions",
+    "capture_jobs": "django_jobs.testing.capture",
     "run_until_empty": "django_jobs.testing.drain",
 }
 
-__all__ = ["run_until_empty"]
+__all__ = [
+    "CapturedJob",
+    "CapturedJobs",
+    "assert_enqueued",
+    "assert_not_enqueued",
+    "capture_jobs",
+    "run_until_empty",
+]
 
 
 def __getattr__(name: str) -> Any:

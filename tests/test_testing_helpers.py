@@ -1,0 +1,197 @@
+"""django_jobs.testing: what users' tests rely on, proven in every mode."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from django_jobs.testing import (
+    assert_enqueued,
+    assert_not_enqueued,
+    capture_jobs,
+)
+from tests import tasks
+
+pytestmark = pytest.mark.django_db
+
+
+# -- capture_jobs --------------------------------------------------------------------
+
+
+def test_capture_records_jobs_enqueued_inside_the_block_only(mode):
+    later = timezone.now() + timedelta(hours=1)
+    tasks.noop.enqueue()
+    with capture_jobs() as captured:
+        tasks.add.enqueue(1, 2)
+        tasks.echo.using(priority=5, run_after=later).enqueue("x", k=[1])
+    tasks.noop.enqueue()
+    assert [job.task_path for job in captured] == ["tests.tasks.add", "tests.tasks.echo"]
+    add, echo = captured
+    assert (add.args, add.kwargs, add.queue, add.priority, add.backend) == (
+        [1, 2],
+        {},
+        "default",
+        0,
+        "default",
+    )
+    assert (echo.args, echo.kwargs, echo.queue, echo.priority) == (["x"], {"k": [1]}, "emails", 5)
+    assert echo.run_after == later
+    expected = "SUCCESSFUL" if mode == "immediate" else "READY"
+    assert add.get_result().status == expected
+    assert str(add) == "tests.tasks.add(args=[1, 2], kwargs={}, queue='default')"
+    assert captured.for_task(tasks.echo) == [echo] == captured.for_task("tests.tasks.echo")
+
+
+def test_capture_of_one_backend(mode):
+    with capture_jobs(backend="default") as on_default, capture_jobs() as on_any:
+        tasks.add.enqueue(1, 1)
+        tasks.add.using(backend="immediate").enqueue(2, 2)
+    assert [job.args for job in on_default] == [[1, 1]]
+    assert [job.backend for job in on_any] == ["default", "immediate"]
+
+
+def test_capture_of_an_unknown_backend_is_refused():
+    with pytest.raises(
+        ValueError, match="TASKS has no such backend; configured: default, immediate"
+    ):
+        with capture_jobs(backend="nope"):
+            pass
+
+
+def test_capture_sees_the_enqueue_a_rollback_undoes_and_the_table_does_not(mode):
+    with capture_jobs() as captured:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            tasks.add.enqueue(1, 2)
+            raise RuntimeError("roll back")
+    assert_enqueued(tasks.add, [1, 2], within=captured)
+    assert_not_enqueued(tasks.add)
+
+
+def test_a_unique_key_enqueue_that_returns_the_existing_job_is_not_captured(mode):
+    later = timezone.now() + timedelta(hours=1)
+    with capture_jobs() as captured:
+        first = tasks.add.using(unique_key="k", run_after=later).enqueue(1, 1)
+        second = tasks.add.using(unique_key="k").enqueue(2, 2)
+    if mode == "immediate":  # the first one has run and freed the key
+        assert [job.id for job in captured] == [first.id, second.id]
+    else:
+        assert second.id == first.id and [job.id for job in captured] == [first.id]
+
+
+# -- assert_enqueued / assert_not_enqueued ------------------------------------------
+
+
+def test_assertions_match_only_on_what_is_given(mode):
+    with capture_jobs() as captured:
+        tasks.add.enqueue(1, 2)
+        tasks.add.using(queue_name="low").enqueue(3, 4)
+        tasks.echo.enqueue("a", k=1)
+    for within in (captured, None):
+        assert len(assert_enqueued(tasks.add, within=within)) == 2
+        assert assert_enqueued(tasks.add, (1, 2), {}, within=within)[0].queue == "default"
+        assert_enqueued(tasks.add, queue="low", count=1, within=within)
+        assert_enqueued("tests.tasks.add", count=2, within=within)
+        assert_enqueued(tasks.echo, kwargs={"k": 1}, queue="emails", within=within)
+        assert_enqueued(tasks.add.using(priority=9), [3, 4], within=within)  # same task
+        assert_enqueued(tasks.noop, count=0, within=within)
+        assert_not_enqueued(tasks.noop, within=within)
+        assert_not_enqueued(tasks.add, [2, 1], within=within)
+        assert_not_enqueued(tasks.add, queue="emails", within=within)
+        assert_not_enqueued(tasks.echo, ["a"], {"k": 2}, within=within)
+
+
+def test_assert_enqueued_failure_lists_what_was_enqueued():
+    with capture_jobs() as captured:
+        tasks.add.enqueue(1, 3)
+        tasks.add.using(queue_name="low").enqueue(2, 2)
+        tasks.noop.enqueue()
+    with pytest.raises(AssertionError) as error:
+        assert_enqueued(tasks.add, [1, 2], within=captured)
+    assert str(error.value) == (
+        "Expected tests.tasks.add to be enqueued once or more with args=[1, 2]; "
+        "it was enqueued 0 times.\n"
+        "Jobs of tests.tasks.add (captured): 2\n"
+        "  tests.tasks.add(args=[1, 3], kwargs={}, queue='default')\n"
+        "  tests.tasks.add(args=[2, 2], kwargs={}, queue='low')\n"
+        "Other tasks enqueued: tests.tasks.noop (1)"
+    )
+    with pytest.raises(AssertionError) as error:
+        assert_enqueued(tasks.add, count=3)
+    assert str(error.value).splitlines()[:2] == [
+        "Expected tests.tasks.add to be enqueued 3 times; it was enqueued 2 times.",
+        "Jobs of tests.tasks.add (the Job table): 2",
+    ]
+    assert str(error.value).splitlines()[-1] == "Other tasks enqueued: tests.tasks.noop (1)"
+
+
+def test_assert_enqueued_failure_when_the_task_never_was(mode):
+    tasks.add.enqueue(1, 1)
+    tasks.add.enqueue(2, 2)
+    with pytest.raises(AssertionError) as error:
+        assert_enqueued(tasks.echo, kwargs={"to": "me"}, queue="emails")
+    assert str(error.value) == (
+        "Expected tests.tasks.echo to be enqueued once or more with kwargs={'to': 'me'}, "
+        "queue='emails'; it was enqueued 0 times.\n"
+        "Jobs of tests.tasks.echo (the Job table): none\n"
+        "Other tasks enqueued: tests.tasks.add (2)"
+    )
+
+
+def test_assert_not_enqueued_failure_lists_the_matching_jobs(mode):
+    with capture_jobs() as captured:
+        tasks.add.enqueue(1, 2)
+        tasks.add.using(queue_name="low").enqueue(2, 2)
+    for within, source in ((captured, "captured"), (None, "the Job table")):
+        with pytest.raises(AssertionError) as error:
+            assert_not_enqueued(tasks.add, queue="low", within=within)
+        assert str(error.value) == (
+            "Expected tests.tasks.add not to be enqueued with queue='low'; it was enqueued once.\n"
+            f"Matching jobs ({source}): 1\n"
+            "  tests.tasks.add(args=[2, 2], kwargs={}, queue='low')"
+        )
+
+
+def test_a_long_failure_message_is_cut_after_twenty_jobs():
+    with capture_jobs() as captured:
+        for n in range(25):
+            tasks.record.enqueue(n)
+    with pytest.raises(AssertionError) as error:
+        assert_not_enqueued(tasks.record, within=captured)
+    lines = str(error.value).splitlines()
+    assert lines[2] == "  tests.tasks.record(args=[0], kwargs={}, queue='default')"
+    assert lines[-1] == "  ... and 5 more" and len(lines) == 2 + 20 + 1
+
+
+@pytest.mark.parametrize(
+    ("task", "error", "message"),
+    [
+        (print, TypeError, r"got builtin_function_or_method <built-in function print>\.$"),
+        (tasks.add.func, TypeError, r"\(decorate it with @task\)"),
+        (42, TypeError, "Expected a task or its dotted path, got int 42"),
+        ("tests.tasks.not_a_task", TypeError, "names a builtin_function_or_method, not a task"),
+        ("tests.tasks.missing", TypeError, "does not name an importable task"),
+    ],
+)
+def test_a_non_task_is_refused(task, error, message):
+    for assertion in (assert_enqueued, assert_not_enqueued):
+        with pytest.raises(error, match=message):
+            assertion(task)
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"count": -1}, ValueError, "count cannot be negative, got -1"),
+        ({"count": "2"}, TypeError, "count must be a whole number of jobs, got '2'"),
+        ({"count": True}, TypeError, "count must be a whole number"),
+        ({"count": 1.0}, TypeError, "count must be a whole number"),
+        ({"args": "12"}, TypeError, "args must be a list or tuple"),
+        ({"args": [object()]}, TypeError, "args must be JSON values"),
+        ({"kwargs": [("a", 1)]}, TypeError, "kwargs must be a dict"),
+        ({"within": 5}, TypeError, "within must be what capture_jobs"),
+    ],
+)
+def test_bad_assertion_arguments_are_refused(options, error, message):
+    with pytest.raises(error, match=message):
+        assert_enqueued(tasks.add, **options)
