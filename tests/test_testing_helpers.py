@@ -1,15 +1,25 @@
 """django_jobs.testing: what users' tests rely on, proven in every mode."""
 
+import re
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.db import transaction
+from django.test import TestCase
 from django.utils import timezone
 
+from django_jobs.backends import DatabaseBackend, ImmediateBackend
+from django_jobs.compat import task_backends
+from django_jobs.models import Job
 from django_jobs.testing import (
+    MODES,
     assert_enqueued,
     assert_not_enqueued,
     capture_jobs,
+    jobs_mode,
+    run_on_commit,
+    run_until_empty,
 )
 from tests import tasks
 
@@ -195,3 +205,109 @@ def test_a_non_task_is_refused(task, error, message):
 def test_bad_assertion_arguments_are_refused(options, error, message):
     with pytest.raises(error, match=message):
         assert_enqueued(tasks.add, **options)
+
+
+# -- jobs_mode --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", sorted(MODES))
+def test_jobs_mode_switches_from_any_mode_and_back(mode, target, redis_server):
+    before = task_backends["default"]
+    # Switching to huey from another mode needs Redis; huey to huey keeps its OPTIONS.
+    options = {"REDIS_URL": redis_server.url} if target == "huey" and mode != "huey" else {}
+    with jobs_mode(target, **options):
+        backend = task_backends["default"]
+        assert backend is not before and type(backend).__name__ == MODES[target].rsplit(".")[-1]
+        assert backend.queues == before.queues  # the other keys of TASKS["default"] are kept
+        result = tasks.add.using(queue_name="low").enqueue(2, 3)
+        assert result.status == ("SUCCESSFUL" if target == "immediate" else "READY")
+        assert run_until_empty() == (0 if target == "immediate" else 1)
+        assert tasks.add.get_result(result.id).return_value == 5
+    assert type(task_backends["default"]) is type(before)
+
+
+def test_jobs_mode_switches_another_backend():
+    with jobs_mode("database", backend="immediate"):
+        result = tasks.add.using(backend="immediate").enqueue(1, 1)
+        assert isinstance(task_backends["immediate"], DatabaseBackend)
+        assert result.status == "READY"
+        assert run_until_empty("immediate") == 1
+    assert isinstance(task_backends["immediate"], ImmediateBackend)
+
+
+@jobs_mode("immediate")
+def test_jobs_mode_decorates_a_test_function():
+    assert tasks.add.enqueue(1, 2).status == "SUCCESSFUL"
+
+
+@pytest.mark.parametrize(
+    ("name", "backend", "options", "message"),
+    [
+        (
+            "redis",
+            "default",
+            {},
+            "Unknown jobs mode 'redis'; choose one of: database, huey, immediate.",
+        ),
+        (
+            "database",
+            "nope",
+            {},
+            "TASKS has no backend 'nope' to switch to database mode; "
+            "configured: default, immediate.",
+        ),
+        (
+            "huey",
+            "default",
+            {},
+            "jobs_mode('huey') for backend 'default': "
+            "TASKS['default']['OPTIONS'] needs exactly one of REDIS_URL or CONNECTION",
+        ),
+        ("huey", "default", {"REDIS_URL": "http://x"}, "must be a redis:// URL"),
+        ("database", "default", {"REDIS_URL": "redis://x"}, "unknown option 'REDIS_URL'"),
+    ],
+)
+def test_jobs_mode_refuses_what_cannot_work(name, backend, options, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        jobs_mode(name, backend, **options)
+
+
+# -- run_on_commit -------------------------------------------------------------------
+
+
+def test_run_on_commit_runs_enqueues_deferred_to_the_commit(mode):
+    transaction.on_commit(partial(tasks.add.enqueue, 1, 1))
+    with run_on_commit() as callbacks:
+        transaction.on_commit(partial(tasks.add.enqueue, 2, 2))
+    assert len(callbacks) == (2 if mode == "huey" else 1)  # huey publishes on commit too
+    assert_enqueued(tasks.add, [2, 2], count=1)
+    assert_not_enqueued(tasks.add, [1, 1])  # registered before the block: never run
+
+
+def test_huey_publishes_on_commit_and_the_drain_does_not_need_it(huey_settings):
+    queue = task_backends["default"].huey("default").storage
+    unpublished = tasks.add.enqueue(1, 1)
+    with run_on_commit():
+        published = tasks.add.enqueue(2, 2)
+    assert Job.objects.get(pk=unpublished.id).dispatched_at is None
+    assert Job.objects.get(pk=published.id).dispatched_at is not None
+    assert queue.queue_size() == 1
+    assert run_until_empty() == 2  # the drain publishes what the commit did not
+
+
+@jobs_mode("immediate")
+class HelpersInATestCase(TestCase):
+    """The same helpers under Django's test runner, in the test's transaction."""
+
+    def test_capture_assert_and_on_commit(self):
+        with capture_jobs() as captured, self.captureOnCommitCallbacks(execute=True):
+            transaction.on_commit(partial(tasks.add.enqueue, 1, 2))
+        assert_enqueued(tasks.add, [1, 2], within=captured)
+        assert_enqueued(tasks.add, [1, 2])
+        self.assertEqual(captured[0].get_result().return_value, 3)
+
+    def test_database_mode_inside(self):
+        with jobs_mode("database"), capture_jobs() as captured:
+            tasks.add.enqueue(1, 2)
+            self.assertEqual(run_until_empty(), 1)
+        self.assertEqual(captured[0].get_result().return_value, 3)
