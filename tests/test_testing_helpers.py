@@ -1,8 +1,12 @@
 """django_jobs.testing: what users' tests rely on, proven in every mode."""
 
+import os
 import re
+import subprocess
+import sys
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 
 import pytest
 from django.db import transaction
@@ -311,3 +315,79 @@ class HelpersInATestCase(TestCase):
             tasks.add.enqueue(1, 2)
             self.assertEqual(run_until_empty(), 1)
         self.assertEqual(captured[0].get_result().return_value, 3)
+
+
+# -- the pytest plugin ---------------------------------------------------------------
+
+
+def test_plugin_fixture_jobs_captured(mode, jobs_captured):
+    tasks.add.enqueue(1, 2)
+    assert_enqueued(tasks.add, [1, 2], within=jobs_captured)
+    assert [job.task_path for job in jobs_captured] == ["tests.tasks.add"]
+
+
+def test_plugin_fixture_jobs_drain(mode, jobs_drain):
+    result = tasks.add.enqueue(1, 2)
+    assert jobs_drain() == (0 if mode == "immediate" else 1)
+    assert tasks.add.get_result(result.id).return_value == 3
+
+
+def test_plugin_fixture_jobs_on_commit(mode, jobs_on_commit):
+    with jobs_on_commit():
+        transaction.on_commit(partial(tasks.add.enqueue, 1, 2))
+    assert_enqueued(tasks.add, [1, 2])
+
+
+def test_plugin_fixtures_jobs_immediate_and_jobs_database(mode, request):
+    request.getfixturevalue("jobs_immediate")
+    assert tasks.add.enqueue(1, 2).status == "SUCCESSFUL"
+    request.getfixturevalue("jobs_database")  # the last one requested wins
+    assert tasks.add.enqueue(1, 2).status == "READY"
+
+
+def test_importing_the_plugin_imports_neither_django_nor_the_app():
+    code = (
+        "import sys, django_jobs.testing.pytest_plugin; "
+        "print(sorted(m for m in sys.modules if m.startswith(('django_jobs', 'django'))))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.strip() == (
+        "['django_jobs', 'django_jobs.testing', 'django_jobs.testing.pytest_plugin']"
+    )
+
+
+@pytest.mark.slow
+def test_the_entry_point_loads_the_plugin_before_django_and_our_suite_still_runs(tmp_path):
+    """As once the package is installed: pytest finds the plugin through ``pytest11``."""
+    dist = tmp_path / "django_jobs_entry_point_check-0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: django-jobs-entry-point-check\nVersion: 0\n"
+    )
+    (dist / "entry_points.txt").write_text(
+        "[pytest11]\ndjango_jobs = django_jobs.testing.pytest_plugin\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "JOBS_TEST_DB", "JOBS_TEST_DIR", "PYTEST_ADDOPTS")
+    }
+    env["PYTHONPATH"] = os.pathsep.join([str(root), str(tmp_path)])
+    env["JOBS_TEST_DIR"] = str(tmp_path)
+    names = ["captured", "drain", "on_commit"]
+    selected = [f"{__file__}::test_plugin_fixture_jobs_{name}[database]" for name in names]
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--trace-config", *selected],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "plugins: django-jobs-entry-point-check-0" in out.stdout
+    assert "3 passed" in out.stdout
