@@ -13,6 +13,18 @@ MODES = {
 }
 
 
+def pytest_configure(config):
+    """Load our pytest plugin, unless the installed package's entry point already has.
+
+    Registering a module twice (under the entry point's name and its own) is an error.
+    """
+    from django_jobs.testing import pytest_plugin
+
+    manager = config.pluginmanager
+    if not manager.is_registered(pytest_plugin) and not manager.has_plugin("django_jobs"):
+        manager.register(pytest_plugin, "django_jobs")
+
+
 @pytest.fixture(scope="session")
 def redis_server():
     """A real redis-server on a free loopback port, for the whole test session."""

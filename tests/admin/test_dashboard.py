@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from django_jobs.models import Job, Queue, Schedule, Worker
 from django_jobs.scheduler import sync_schedules
-from django_jobs.testing import run_until_empty
+from django_jobs.testing import assert_enqueued, assert_not_enqueued, run_until_empty
 from tests import tasks
 from tests.admin.users import staff
 
@@ -137,12 +137,12 @@ def test_schedules_show_next_run_and_run_now_needs_its_permission(client, nightl
     assert "never" in row and "2 a.m." in row or "02:00" in row
     assert "Run now" not in page
     assert client.post(f"{DASHBOARD}schedule/", {"name": "nightly"}).status_code == 403
-    assert not Job.objects.filter(task_path="tests.tasks.noop").exists()
+    assert_not_enqueued(tasks.noop)
 
     client.force_login(staff("run_schedule"))
     assert "Run now" in client.get(DASHBOARD).content.decode()
     assert client.post(f"{DASHBOARD}schedule/", {"name": "nightly"}).status_code == 302
-    assert Job.objects.filter(task_path="tests.tasks.noop").count() == 1
+    assert_enqueued(tasks.noop, count=1)
     entry = LogEntry.objects.get(object_id=str(nightly.pk))
     assert entry.change_message == "Run now from the dashboard"
 

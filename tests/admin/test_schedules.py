@@ -7,6 +7,7 @@ from django.test import override_settings
 
 from django_jobs.models import Job, Schedule, WebhookDelivery
 from django_jobs.scheduler import sync_schedules
+from django_jobs.testing import assert_enqueued
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def test_operator_with_permission_pauses_resumes_and_runs_now(client, schedule):
     post_action(client, "resume", schedule)
     assert not Schedule.objects.get(pk=schedule.pk).paused
     post_action(client, "run_now", schedule)
-    assert Job.objects.filter(task_path="tests.tasks.noop").count() == 1
+    assert_enqueued("tests.tasks.noop", count=1)
     assert LogEntry.objects.filter(object_id=str(schedule.pk)).count() == 3
 
 

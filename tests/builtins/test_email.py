@@ -6,7 +6,7 @@ from django.test import override_settings
 
 from django_jobs.models import Job
 from django_jobs.tasks.email import send_email, serialize_message
-from django_jobs.testing import run_until_empty
+from django_jobs.testing import assert_enqueued, run_until_empty
 from tests.servers.smtp import SMTPServer
 
 pytestmark = pytest.mark.django_db
@@ -115,7 +115,7 @@ def test_send_mail_through_jobs_email_backend(smtp, settings):
         )
         rich_message().send()
     assert not smtp.received  # nothing sent inside the request
-    assert Job.objects.filter(task_path="django_jobs.tasks.email.send_email").count() == 2
+    assert_enqueued(send_email, count=2)
     assert run_until_empty() == 2
     messages = {r.message["Subject"]: r.message for r in smtp.wait_for_messages(2)}
     assert "<h1>Hello!</h1>" in messages["Welcome"].get_body(("html",)).get_content()

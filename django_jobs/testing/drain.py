@@ -1,4 +1,4 @@
-"""Helpers for testing code that enqueues jobs (pytest or Django's test runner)."""
+"""Run queued jobs in the test's own thread and transaction, whatever the mode."""
 
 from django.utils.crypto import get_random_string
 
