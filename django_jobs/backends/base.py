@@ -53,15 +53,8 @@ class JobsBackend(BaseTaskBackend):
 
         self.validate_task(task)
         _check_importable(task)
-        args, kwargs = prepare(
-            task.func,
-            args,
-            kwargs,
-            takes_context=task.takes_context,
-            max_bytes=get_settings().MAX_PAYLOAD_BYTES,
-        )
         store = JobStore()
-        job, created = store.create(self._new_job(task, args, kwargs))
+        job, created = store.create(self._new_job(task, *self._prepare(task, args, kwargs)))
         if not created:
             return to_task_result(job)
         task_enqueued.send(type(self), task_result=to_task_result(job, task))
@@ -70,6 +63,50 @@ class JobsBackend(BaseTaskBackend):
     def dispatch(self, job: "Job", store: "JobStore") -> "Job":
         """Send a freshly stored job on its way; return it as it stands afterwards."""
         raise NotImplementedError("JobsBackend subclasses must define dispatch()")
+
+    def enqueue_many(
+        self, task: Task, calls: Iterable[tuple[Sequence[Any], Mapping[str, Any]]]
+    ) -> list[TaskResult]:
+        """Enqueue many calls of ``task`` with one INSERT per 500 jobs; all or nothing.
+
+        Every call is checked first (arguments bind, are JSON and fit the size
+        limit), so one bad call raises before anything is stored. The jobs are
+        stored in one transaction and dispatched together. Unique tasks are refused:
+        a unique key names one job, so they are enqueued one by one.
+        """
+        from django.db import transaction
+
+        from django_jobs.store import JobStore
+        from django_jobs.store.results import to_task_result
+
+        self.validate_task(task)
+        _check_importable(task)
+        if getattr(task, "unique_key", None) is not None:
+            raise InvalidTask("enqueue_many() does not take unique jobs: enqueue them one by one.")
+        jobs = [self._new_job(task, *self._prepare(task, *_call(call))) for call in calls]
+        store = JobStore()
+        with transaction.atomic(using=store.using):
+            store.create_many(jobs)
+            for job in jobs:
+                task_enqueued.send(type(self), task_result=to_task_result(job, task))
+            jobs = self.dispatch_many(jobs, store)
+        return [to_task_result(job, task) for job in jobs]
+
+    def dispatch_many(self, jobs: list["Job"], store: "JobStore") -> list["Job"]:
+        """``dispatch()`` for a batch stored together; backends may do it in one go."""
+        return [self.dispatch(job, store) for job in jobs]
+
+    @staticmethod
+    def _prepare(
+        task: Task, args: Sequence[Any], kwargs: Mapping[str, Any]
+    ) -> tuple[list[Any], dict[str, Any]]:
+        return prepare(
+            task.func,
+            args,
+            kwargs,
+            takes_context=task.takes_context,
+            max_bytes=get_settings().MAX_PAYLOAD_BYTES,
+        )
 
     def _new_job(self, task: Task, args: list[Any], kwargs: dict[str, Any]) -> "Job":
         from django_jobs.models import Job
@@ -118,6 +155,21 @@ class JobsBackend(BaseTaskBackend):
                 f"{type(self).__name__} accepts: {sorted(self.known_options) or 'none'}.",
                 id="django_jobs.E011",
             )
+
+
+def _call(call: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:
+    """One ``(args, kwargs)`` pair of ``enqueue_many``, or a clear TypeError."""
+    if (
+        isinstance(call, tuple)
+        and len(call) == 2
+        and isinstance(call[0], Sequence)
+        and not isinstance(call[0], str | bytes)
+        and isinstance(call[1], Mapping)
+    ):
+        return call
+    raise TypeError(
+        f"enqueue_many() takes (args, kwargs) pairs such as ((1, 2), {{}}), got: {call!r:.100}"
+    )
 
 
 def _check_importable(task: Task) -> None:

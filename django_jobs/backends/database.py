@@ -23,3 +23,8 @@ class DatabaseBackend(JobsBackend):
 
         notify(store.using, self.alias)
         return job
+
+    def dispatch_many(self, jobs: list["Job"], store: "JobStore") -> list["Job"]:
+        if jobs:
+            self.dispatch(jobs[0], store)  # one wake-up for the whole batch
+        return jobs

@@ -132,6 +132,27 @@ class HueyBackend(JobsBackend):
         store.mark_dispatched(job.pk)
         return True
 
+    def dispatch_many(self, jobs: list["Job"], store: "JobStore") -> list["Job"]:
+        transaction.on_commit(partial(self.publish_many, jobs, store), using=store.using)
+        return jobs
+
+    def publish_many(self, jobs: list["Job"], store: "JobStore") -> int:
+        """Publish a batch, stopping at the first failure (the sweep sends the rest)."""
+        sent = []
+        for job in jobs:
+            try:
+                self._send(job)
+            except Exception as exc:  # noqa: BLE001 - Redis down must not fail the enqueue
+                logger.warning(
+                    "%d job(s) not published (%s); the worker's sweep will retry",
+                    len(jobs) - len(sent),
+                    exc,
+                )
+                break
+            sent.append(job.pk)
+        store.mark_dispatched_many(sent)
+        return len(sent)
+
     def _send(self, job: "Job") -> None:
         huey = self.huey(job.queue_name)
         shim = _shims[(self.alias, job.queue_name)].task_class

@@ -62,6 +62,10 @@ class JobStore(OutboxMixin, RetentionMixin):
             return existing, False
         return job, True
 
+    def create_many(self, jobs: list[Job]) -> list[Job]:
+        """Insert jobs without unique keys in batches of 500 rows."""
+        return self.jobs.bulk_create(jobs, batch_size=500)
+
     # -- claiming ---------------------------------------------------------------
 
     def claim(

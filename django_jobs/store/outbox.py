@@ -29,6 +29,12 @@ class OutboxMixin:
     def mark_dispatched(self, job_id: Any) -> None:
         self.jobs.filter(pk=job_id, status=JobStatus.READY).update(dispatched_at=timezone.now())
 
+    def mark_dispatched_many(self, job_ids: list[Any]) -> None:
+        for start in range(0, len(job_ids), 500):
+            self.jobs.filter(pk__in=job_ids[start : start + 500], status=JobStatus.READY).update(
+                dispatched_at=timezone.now()
+            )
+
     def undo_dispatch(self, job_id: Any) -> None:
         """The publish failed: leave the job for the outbox sweep."""
         self.jobs.filter(pk=job_id, status=JobStatus.READY).update(dispatched_at=None)

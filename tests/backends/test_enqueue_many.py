@@ -1,0 +1,99 @@
+"""``api.enqueue_many``: one call, many jobs, every mode; all or nothing on bad input."""
+
+import pytest
+from django.db import transaction
+from django.tasks import task as django_task
+
+from django_jobs import api
+from django_jobs.compat import InvalidTask, TaskResultStatus
+from django_jobs.exceptions import InvalidPayload
+from django_jobs.models import Job
+from django_jobs.testing import capture_jobs, run_until_empty
+from tests import tasks
+
+pytestmark = pytest.mark.django_db
+
+
+def test_many_jobs_run_with_their_own_arguments_in_every_mode(mode):
+    results = api.enqueue_many(tasks.add, [((n, n), {}) for n in range(50)])
+    assert len(results) == 50 == Job.objects.count()
+    run_until_empty()
+    for n, result in enumerate(results):
+        result.refresh()
+        assert (result.status, result.return_value) == (TaskResultStatus.SUCCESSFUL, 2 * n)
+
+
+def test_options_of_using_apply_to_every_job():
+    api.enqueue_many(tasks.echo.using(queue_name="emails", priority=7), [((), {"n": 1})] * 3)
+    rows = list(Job.objects.values_list("queue_name", "priority", "kwargs"))
+    assert rows == [("emails", 7, {"n": 1})] * 3
+
+
+def test_each_job_is_announced_like_a_single_enqueue():
+    with capture_jobs() as captured:
+        api.enqueue_many(tasks.add, [((1, 2), {}), ((3, 4), {})])
+    assert [job.args for job in captured] == [[1, 2], [3, 4]]
+
+
+@pytest.mark.parametrize(
+    ("calls", "error"),
+    [
+        ([((1, 2), {}), ((1,), {})], InvalidPayload),  # the second does not bind
+        ([((1, 2), {}), ((1, object()), {})], InvalidPayload),  # not JSON
+        ([((1, 2), {}), [1, 2]], TypeError),  # not an (args, kwargs) pair
+        ([("12", {})], TypeError),  # a string is not an argument list
+        ([((1, 2), {}), ((1, 2), {"c": 3})], InvalidPayload),  # unknown keyword
+    ],
+)
+def test_one_bad_call_stores_nothing(calls, error):
+    with pytest.raises(error):
+        api.enqueue_many(tasks.add, calls)
+    assert not Job.objects.exists()
+
+
+def test_unique_tasks_are_refused():
+    with pytest.raises(InvalidTask, match="one by one"):
+        api.enqueue_many(tasks.add.using(unique_key="k"), [((1, 2), {})])
+    assert not Job.objects.exists()
+
+
+def test_a_rollback_takes_the_whole_batch_with_it():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        api.enqueue_many(tasks.add, [((n, n), {}) for n in range(10)])
+        raise RuntimeError("the view failed")
+    assert not Job.objects.exists()
+
+
+@django_task
+def not_ours() -> None:
+    pass
+
+
+def test_a_task_of_another_backend_is_refused(settings):
+    settings.TASKS = {
+        **settings.TASKS,
+        "other": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+    }
+    with pytest.raises(TypeError, match="needs a django_jobs backend"):
+        api.enqueue_many(not_ours.using(backend="other"), [((), {})])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_huey_mode_publishes_the_batch_on_commit(huey_settings):
+    from django_jobs.compat import task_backends
+
+    api.enqueue_many(tasks.add, [((n, n), {}) for n in range(20)])
+    assert task_backends["default"].huey("default").storage.queue_size() == 20
+    assert not Job.objects.filter(dispatched_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_huey_mode_with_redis_down_stores_the_batch_for_the_sweep(huey_settings):
+    huey_settings.stop()
+    try:
+        results = api.enqueue_many(tasks.add, [((n, n), {}) for n in range(20)])
+        assert Job.objects.filter(dispatched_at__isnull=True).count() == 20
+    finally:
+        huey_settings.start()
+    assert run_until_empty() == 20
+    assert results[19].refresh() is None and results[19].return_value == 38
