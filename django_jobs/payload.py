@@ -7,19 +7,27 @@ here, with a sentence, before anything is stored.
 import inspect
 import json
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from django_jobs.exceptions import InvalidPayload
+
+
+@lru_cache(maxsize=1024)
+def _signature(func: Callable[..., Any], *, takes_context: bool) -> inspect.Signature:
+    """The signature callers must match (without the context parameter); computed once."""
+    signature = inspect.signature(func)
+    if takes_context:
+        parameters = list(signature.parameters.values())[1:]
+        signature = signature.replace(parameters=parameters)
+    return signature
 
 
 def bind_arguments(
     func: Callable[..., Any], args: Sequence[Any], kwargs: Mapping[str, Any], *, takes_context: bool
 ) -> None:
     """Raise InvalidPayload when ``args``/``kwargs`` don't fit the task's signature."""
-    signature = inspect.signature(func)
-    if takes_context:
-        parameters = list(signature.parameters.values())[1:]
-        signature = signature.replace(parameters=parameters)
+    signature = _signature(func, takes_context=takes_context)
     try:
         signature.bind(*args, **kwargs)
     except TypeError as exc:

@@ -67,7 +67,7 @@ class JobsBackend(BaseTaskBackend):
     def enqueue_many(
         self, task: Task, calls: Iterable[tuple[Sequence[Any], Mapping[str, Any]]]
     ) -> list[TaskResult]:
-        """Enqueue many calls of ``task`` with one INSERT per 500 jobs; all or nothing.
+        """Enqueue many calls of ``task`` in one transaction; all or nothing.
 
         Every call is checked first (arguments bind, are JSON and fit the size
         limit), so one bad call raises before anything is stored. The jobs are
@@ -87,10 +87,13 @@ class JobsBackend(BaseTaskBackend):
         store = JobStore()
         with transaction.atomic(using=store.using):
             store.create_many(jobs)
-            for job in jobs:
-                task_enqueued.send(type(self), task_result=to_task_result(job, task))
-            jobs = self.dispatch_many(jobs, store)
-        return [to_task_result(job, task) for job in jobs]
+            results = [to_task_result(job, task) for job in jobs]
+            for result in results:
+                task_enqueued.send(type(self), task_result=result)
+            dispatched = self.dispatch_many(jobs, store)
+        if dispatched is jobs:  # unchanged by dispatching (queued modes)
+            return results
+        return [to_task_result(job, task) for job in dispatched]
 
     def dispatch_many(self, jobs: list["Job"], store: "JobStore") -> list["Job"]:
         """``dispatch()`` for a batch stored together; backends may do it in one go."""

@@ -1,7 +1,10 @@
 """Raw SQL for writes done in batches, where the ORM's per-statement cost dominates.
 
 Used by the group commit of successful outcomes (``acks.py``): one fenced UPDATE
-per job, all in one transaction, each checked for the row it changed.
+per job, all in one transaction, each checked for the row it changed; and by
+``enqueue_many``: one prepared INSERT run for every job (``executemany``), with
+each value adapted by its model field as the ORM would, but without building
+SQL text with thousands of placeholders.
 """
 
 from collections.abc import Sequence
@@ -54,3 +57,24 @@ def write_successes(using: str, outcomes: Sequence[tuple[Job, Any]]) -> set[Any]
             job.status, job.finished_at, job.return_value = JobStatus.SUCCESSFUL, now, value
             job.active_unique_key = job.worker_id = job.lease_expires_at = None
     return written
+
+
+def insert_jobs(using: str, jobs: Sequence[Job]) -> None:
+    """INSERT ``jobs`` (their primary keys already set) with one prepared statement."""
+    connection = connections[using]
+    fields = Job._meta.concrete_fields
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(Job._meta.db_table)} ({columns}) "
+        f"VALUES ({placeholders})"
+    )
+    rows = [
+        [field.get_db_prep_save(getattr(job, field.attname), connection) for field in fields]
+        for job in jobs
+    ]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+    for job in jobs:
+        job._state.adding = False
+        job._state.db = using

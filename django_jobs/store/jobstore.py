@@ -17,7 +17,7 @@ from django_jobs.exceptions import InvalidTransition, JobCancelled, WorkerLost
 from django_jobs.models import Job, Queue
 from django_jobs.status import JobStatus
 from django_jobs.store.acks import AckGroup
-from django_jobs.store.batch import write_successes
+from django_jobs.store.batch import insert_jobs, write_successes
 from django_jobs.store.claim import ClaimRequest, claim_job_by_id, claim_jobs
 from django_jobs.store.outbox import OutboxMixin
 from django_jobs.store.reconnect import retry_on_disconnect
@@ -63,8 +63,9 @@ class JobStore(OutboxMixin, RetentionMixin):
         return job, True
 
     def create_many(self, jobs: list[Job]) -> list[Job]:
-        """Insert jobs without unique keys in batches of 500 rows."""
-        return self.jobs.bulk_create(jobs, batch_size=500)
+        """Insert jobs without unique keys (one prepared INSERT, run for each)."""
+        insert_jobs(self.using, jobs)
+        return jobs
 
     # -- claiming ---------------------------------------------------------------
 
