@@ -217,3 +217,16 @@ def test_search_takes_a_task_name_and_never_a_substring(client):
     with CaptureQueriesContext(connection) as captured:
         client.get(f"{LIST}?q=echo")
     assert not [q["sql"] for q in captured if "LIKE" in q["sql"].upper()]
+
+
+def test_job_page_cancel_and_run_now_work_in_every_mode(client, mode):
+    later = timezone.now() + timedelta(hours=1)
+    cancelled = tasks.add.using(run_after=later).enqueue(1, 2)
+    hurried = tasks.add.using(run_after=later).enqueue(3, 4)
+    client.force_login(staff("requeue_job", "cancel_job"))
+    assert client.post(f"{LIST}{cancelled.id}/act/cancel/").status_code == 302
+    if mode != "immediate":  # immediate mode ran both at enqueue: nothing is waiting
+        assert client.post(f"{LIST}{hurried.id}/act/run_now/").status_code == 302
+        assert run_until_empty() == 1
+        assert job(cancelled).status == "CANCELLED"
+    assert job(hurried).status == "SUCCESSFUL" and job(hurried).return_value == 7
