@@ -25,10 +25,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 CATCH_UP = ("none", "latest")
 OVERLAP = ("skip", "allow")
+MAX_CRON_LENGTH = 100  # the Schedule.cron column
+# A date five cron fields can name comes round within 40 years if it exists at all (the rarest,
+# a Monday 29 February), so a cron with no match in this many years never fires.
+MAX_YEARS = 50
+_EPOCH = datetime.datetime(2000, 1, 1)
 KEYS = {"task", "cron", "args", "kwargs", "queue", "timezone", "enabled", "catch_up", "overlap"}
 
 # Built-in schedules; a project overrides one by name, or switches it off with None.
@@ -129,6 +134,25 @@ def _is_interval_like(cron: str) -> bool:
     return hour == "*" or "/" in hour
 
 
+def _cron_problems(where: str, cron: str) -> list[str]:
+    # Bounded in time: the length is capped before croniter parses, and croniter gives up
+    # looking for a matching date after MAX_YEARS (it then raises CroniterBadDateError).
+    if len(cron) > MAX_CRON_LENGTH:
+        return [f"{where}['cron'] is longer than {MAX_CRON_LENGTH} characters: {cron[:40]!r}..."]
+    if len(cron.split()) > 5:
+        return [f"{where}['cron'] must have 5 fields (minute precision): {cron!r}"]
+    if not croniter.is_valid(cron):
+        return [f"{where}['cron'] is not a valid cron expression: {cron!r}"]
+    try:
+        croniter(cron, _EPOCH, max_years_between_matches=MAX_YEARS).get_next()
+    except CroniterBadDateError:
+        return [
+            f"{where}['cron'] never fires: no date matches {cron!r} "
+            "(a day the month does not have, such as February 30?)"
+        ]
+    return []
+
+
 def _problems_of(name: str, entry: Any) -> list[str]:
     where = f"JOBS['SCHEDULES'][{name!r}]"
     if not isinstance(entry, dict):
@@ -143,10 +167,8 @@ def _problems_of(name: str, entry: Any) -> list[str]:
     for key in ("task", "cron"):
         if not isinstance(entry.get(key), str) or not entry.get(key):
             problems.append(f"{where}['{key}'] is required and must be a string")
-    if isinstance(entry.get("cron"), str) and not croniter.is_valid(entry["cron"]):
-        problems.append(f"{where}['cron'] is not a valid cron expression: {entry['cron']!r}")
-    if isinstance(entry.get("cron"), str) and len(entry["cron"].split()) > 5:
-        problems.append(f"{where}['cron'] must have 5 fields (minute precision): {entry['cron']!r}")
+    if isinstance(entry.get("cron"), str):
+        problems.extend(_cron_problems(where, entry["cron"]))
     checks = {
         "args": (list, "a list"),
         "kwargs": (dict, "a dict"),

@@ -40,6 +40,11 @@ def test_unknown_backend_option_fails_check(settings):
             "not a valid cron expression",
         ),
         (
+            {"SCHEDULES": {"n": {"task": "tests.tasks.noop", "cron": "0 0 30 2 *"}}},
+            "django_jobs.E030",
+            "JOBS['SCHEDULES']['n']['cron'] never fires: no date matches '0 0 30 2 *'",
+        ),
+        (
             {"SCHEDULES": {"n": {"task": "tests.tasks.not_a_task", "cron": "@daily"}}},
             "django_jobs.E031",
             "not a Task",
