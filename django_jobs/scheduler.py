@@ -55,26 +55,44 @@ def sync_schedules(now: datetime.datetime | None = None) -> None:
         credits=bool(jobs_settings.CREDIT_ACCOUNT_MODEL),
     )
     for spec in specs.values():
-        fields = {
-            "task_path": spec.task,
-            "cron": spec.cron,
-            "time_zone": spec.timezone,
-            "args": spec.args,
-            "kwargs": spec.kwargs,
-            "queue_name": spec.queue,
-            "catch_up": spec.catch_up,
-            "overlap": spec.overlap,
-            "enabled": spec.enabled,
-            "synced_at": now,
-        }
+        _sync(spec, now)
+    Schedule.objects.exclude(name__in=list(specs)).update(enabled=False, synced_at=now)
+
+
+def _sync(spec: ScheduleSpec, now: datetime.datetime) -> None:
+    fields = {
+        "task_path": spec.task,
+        "cron": spec.cron,
+        "time_zone": spec.timezone,
+        "args": spec.args,
+        "kwargs": spec.kwargs,
+        "queue_name": spec.queue,
+        "catch_up": spec.catch_up,
+        "overlap": spec.overlap,
+        "enabled": spec.enabled,
+        "synced_at": now,
+    }
+    before = Schedule.objects.filter(name=spec.name).values("cron", "time_zone", "enabled").first()
+    if before is None:
         try:
             with transaction.atomic():
-                Schedule.objects.update_or_create(
-                    name=spec.name, defaults=fields, create_defaults={**fields, "created_at": now}
-                )
+                Schedule.objects.create(name=spec.name, created_at=now, **fields)
+            return
         except IntegrityError:  # another worker created it at the same moment
-            Schedule.objects.filter(name=spec.name).update(**fields)
-    Schedule.objects.exclude(name__in=list(specs)).update(enabled=False, synced_at=now)
+            pass
+    elif _restarts(before, spec):
+        fields["last_tick_at"] = now
+    Schedule.objects.filter(name=spec.name).update(**fields)
+
+
+def _restarts(before: dict, spec: ScheduleSpec) -> bool:
+    """A new cron or time zone, or enabled again: start from the next tick.
+
+    Otherwise the latest tick before now, reckoned by the new cron or after a
+    pause of any length, would look missed and fire at once.
+    """
+    changed = (before["cron"], before["time_zone"]) != (spec.cron, spec.timezone)
+    return changed or (spec.enabled and not before["enabled"])
 
 
 def enqueue_schedule(schedule: Schedule) -> str:

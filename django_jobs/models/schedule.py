@@ -9,7 +9,9 @@ class Schedule(models.Model):
 
     ``enabled`` follows settings (a schedule removed from settings is disabled, not
     deleted, so its history stays); ``paused`` belongs to operators. A schedule
-    never fires for ticks before ``created_at``.
+    never fires for ticks before ``created_at``, nor at or before ``last_tick_at``:
+    the latest tick decided, or the moment the schedule was resumed, enabled again
+    or given a new cron or time zone (so it starts from its next tick).
     """
 
     name = models.CharField(max_length=200, unique=True)
