@@ -31,20 +31,6 @@ MAX_SLEEP = 30.0
 Clock = Callable[[], datetime.datetime]
 
 
-def spec_of(schedule: Schedule) -> ScheduleSpec:
-    return ScheduleSpec(
-        name=schedule.name,
-        task=schedule.task_path,
-        cron=schedule.cron,
-        timezone=schedule.time_zone,
-        args=schedule.args,
-        kwargs=schedule.kwargs,
-        queue=schedule.queue_name,
-        catch_up=schedule.catch_up,
-        overlap=schedule.overlap,
-    )
-
-
 def sync_schedules(now: datetime.datetime | None = None) -> None:
     """Make the Schedule table match settings: add, update, disable what was removed."""
     now = now or timezone.now()
@@ -110,7 +96,7 @@ def _previous_run_unfinished(schedule: Schedule) -> bool:
 
 def fire_due(schedule: Schedule, now: datetime.datetime) -> ScheduleRun | None:
     """Decide the schedule's latest due tick, if nobody has; None when nothing to do."""
-    spec = spec_of(schedule)
+    spec = schedule.spec()
     tick = spec.latest_tick(now)
     if tick < schedule.created_at or (schedule.last_tick_at and tick <= schedule.last_tick_at):
         return None
@@ -165,7 +151,7 @@ class Scheduler(threading.Thread):
         for schedule in Schedule.objects.filter(enabled=True, paused=False):
             try:
                 fire_due(schedule, now)
-                next_ticks.append(spec_of(schedule).next_tick(now))
+                next_ticks.append(schedule.next_tick_at(now))
             except DatabaseError:
                 raise
             except Exception:
