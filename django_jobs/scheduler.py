@@ -12,6 +12,7 @@ import datetime
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, close_old_connections, transaction
@@ -59,19 +60,23 @@ def _sync(spec: ScheduleSpec, now: datetime.datetime) -> None:
         "synced_at": now,
     }
     before = Schedule.objects.filter(name=spec.name).values("cron", "time_zone", "enabled").first()
-    if before is None:
-        try:
-            with transaction.atomic():
-                Schedule.objects.create(name=spec.name, created_at=now, **fields)
-            return
-        except IntegrityError:  # another worker created it at the same moment
-            pass
-    elif _restarts(before, spec):
+    if before is None and _created(spec.name, fields, now):
+        return
+    if before is not None and _restarts(before, spec):
         fields["last_tick_at"] = now
     Schedule.objects.filter(name=spec.name).update(**fields)
 
 
-def _restarts(before: dict, spec: ScheduleSpec) -> bool:
+def _created(name: str, fields: dict[str, Any], now: datetime.datetime) -> bool:
+    try:
+        with transaction.atomic():
+            Schedule.objects.create(name=name, created_at=now, **fields)
+    except IntegrityError:  # another worker created it at the same moment
+        return False
+    return True
+
+
+def _restarts(before: dict[str, Any], spec: ScheduleSpec) -> bool:
     """A new cron or time zone, or enabled again: start from the next tick.
 
     Otherwise the latest tick before now, reckoned by the new cron or after a
