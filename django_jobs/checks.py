@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
+from django_jobs.compat import InvalidTaskBackend, task_backends
 from django_jobs.conf import get_settings, validate
 from django_jobs.schedules import effective
 from django_jobs.schedules import validate as validate_schedules
@@ -30,12 +31,10 @@ def check_schedules(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
     problems = validate_schedules(raw.get("SCHEDULES", {}))
     if problems:
         return [checks.Error(p, id="django_jobs.E030") for p in problems]
-    return [
-        checks.Error(problem, id="django_jobs.E031") for problem in _task_path_problems()
-    ] + _credit_model_problems()
+    return _task_problems() + _credit_model_problems()
 
 
-def _task_path_problems() -> list[str]:
+def _task_problems() -> list[checks.CheckMessage]:
     from django_jobs.store.results import resolve_task
 
     jobs = get_settings()
@@ -44,11 +43,32 @@ def _task_path_problems() -> list[str]:
     )
     problems = []
     for spec in specs.values():
+        where = f"JOBS['SCHEDULES'][{spec.name!r}]"
         try:
-            resolve_task(spec.task)
+            task = resolve_task(spec.task)
         except Exception as exc:  # noqa: BLE001 - any import failure is the message
-            problems.append(f"JOBS['SCHEDULES'][{spec.name!r}]['task']: {exc}")
+            problems.append(checks.Error(f"{where}['task']: {exc}", id="django_jobs.E031"))
+        else:
+            problems.extend(_queue_problems(where, spec.queue or task.queue_name, task.backend))
     return problems
+
+
+def _queue_problems(where: str, queue: str, alias: str) -> list[checks.CheckMessage]:
+    """Django refuses to enqueue to a queue its backend does not list; say so before run time."""
+    try:
+        served = task_backends[alias].queues
+    except InvalidTaskBackend:
+        return []  # Django's own tasks check reports the backend
+    if not served or queue in served:  # no QUEUES means any queue
+        return []
+    return [
+        checks.Error(
+            f"{where} enqueues to queue {queue!r}, which TASKS[{alias!r}]['QUEUES'] does not "
+            f"list: {sorted(served)}",
+            hint="Add the queue to QUEUES, or set the schedule's 'queue' to one that is listed.",
+            id="django_jobs.E033",
+        )
+    ]
 
 
 def _credit_model_problems() -> list[checks.CheckMessage]:

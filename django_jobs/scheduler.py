@@ -12,6 +12,7 @@ import datetime
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, close_old_connections, transaction
@@ -31,20 +32,6 @@ MAX_SLEEP = 30.0
 Clock = Callable[[], datetime.datetime]
 
 
-def spec_of(schedule: Schedule) -> ScheduleSpec:
-    return ScheduleSpec(
-        name=schedule.name,
-        task=schedule.task_path,
-        cron=schedule.cron,
-        timezone=schedule.time_zone,
-        args=schedule.args,
-        kwargs=schedule.kwargs,
-        queue=schedule.queue_name,
-        catch_up=schedule.catch_up,
-        overlap=schedule.overlap,
-    )
-
-
 def sync_schedules(now: datetime.datetime | None = None) -> None:
     """Make the Schedule table match settings: add, update, disable what was removed."""
     now = now or timezone.now()
@@ -55,26 +42,48 @@ def sync_schedules(now: datetime.datetime | None = None) -> None:
         credits=bool(jobs_settings.CREDIT_ACCOUNT_MODEL),
     )
     for spec in specs.values():
-        fields = {
-            "task_path": spec.task,
-            "cron": spec.cron,
-            "time_zone": spec.timezone,
-            "args": spec.args,
-            "kwargs": spec.kwargs,
-            "queue_name": spec.queue,
-            "catch_up": spec.catch_up,
-            "overlap": spec.overlap,
-            "enabled": spec.enabled,
-            "synced_at": now,
-        }
-        try:
-            with transaction.atomic():
-                Schedule.objects.update_or_create(
-                    name=spec.name, defaults=fields, create_defaults={**fields, "created_at": now}
-                )
-        except IntegrityError:  # another worker created it at the same moment
-            Schedule.objects.filter(name=spec.name).update(**fields)
+        _sync(spec, now)
     Schedule.objects.exclude(name__in=list(specs)).update(enabled=False, synced_at=now)
+
+
+def _sync(spec: ScheduleSpec, now: datetime.datetime) -> None:
+    fields = {
+        "task_path": spec.task,
+        "cron": spec.cron,
+        "time_zone": spec.timezone,
+        "args": spec.args,
+        "kwargs": spec.kwargs,
+        "queue_name": spec.queue,
+        "catch_up": spec.catch_up,
+        "overlap": spec.overlap,
+        "enabled": spec.enabled,
+        "synced_at": now,
+    }
+    before = Schedule.objects.filter(name=spec.name).values("cron", "time_zone", "enabled").first()
+    if before is None and _created(spec.name, fields, now):
+        return
+    if before is not None and _restarts(before, spec):
+        fields["last_tick_at"] = now
+    Schedule.objects.filter(name=spec.name).update(**fields)
+
+
+def _created(name: str, fields: dict[str, Any], now: datetime.datetime) -> bool:
+    try:
+        with transaction.atomic():
+            Schedule.objects.create(name=name, created_at=now, **fields)
+    except IntegrityError:  # another worker created it at the same moment
+        return False
+    return True
+
+
+def _restarts(before: dict[str, Any], spec: ScheduleSpec) -> bool:
+    """A new cron or time zone, or enabled again: start from the next tick.
+
+    Otherwise the latest tick before now, reckoned by the new cron or after a
+    pause of any length, would look missed and fire at once.
+    """
+    changed = (before["cron"], before["time_zone"]) != (spec.cron, spec.timezone)
+    return changed or (spec.enabled and not before["enabled"])
 
 
 def enqueue_schedule(schedule: Schedule) -> str:
@@ -92,7 +101,7 @@ def _previous_run_unfinished(schedule: Schedule) -> bool:
 
 def fire_due(schedule: Schedule, now: datetime.datetime) -> ScheduleRun | None:
     """Decide the schedule's latest due tick, if nobody has; None when nothing to do."""
-    spec = spec_of(schedule)
+    spec = schedule.spec()
     tick = spec.latest_tick(now)
     if tick < schedule.created_at or (schedule.last_tick_at and tick <= schedule.last_tick_at):
         return None
@@ -147,7 +156,7 @@ class Scheduler(threading.Thread):
         for schedule in Schedule.objects.filter(enabled=True, paused=False):
             try:
                 fire_due(schedule, now)
-                next_ticks.append(spec_of(schedule).next_tick(now))
+                next_ticks.append(schedule.next_tick_at(now))
             except DatabaseError:
                 raise
             except Exception:

@@ -1,20 +1,39 @@
 """Cron schedules from ``JOBS["SCHEDULES"]``: validation and tick arithmetic (pure).
 
-Ticks are computed on the schedule's local wall clock, then pinned to an instant:
-a wall-clock time that happens twice (autumn) fires once, at its first
-occurrence; one that does not exist (spring) fires at the same offset after the
-gap. So daylight-saving changes neither skip nor double a tick.
+A tick is an instant at which the schedule's local wall clock reads a time the
+cron names. Two wall-clock corners need a rule, and it is this:
+
+- A time that does not exist (the spring gap) fires once, as far after the gap
+  as it was into it: a daily 02:30 fires at 03:30 on the day clocks jump from
+  02:00 to 03:00. A tick that lands on the instant of another is the same tick,
+  so an hourly cron fires once at 03:00, not twice.
+- A time that happens twice (autumn) fires at both occurrences when the cron is
+  *interval-like* -- its hour field is ``*`` or a step (``@hourly``,
+  ``*/15 * * * *``, ``0 */2 * * *``) -- because such a cron means "every so
+  often" and real time keeps passing through the repeated hour. Any other cron
+  (``30 2 * * *``, ``@daily``, ``0 1-3 * * *``) names times of the day, and
+  fires at the first occurrence only.
+
+So daylight-saving changes never skip a daily tick, never run one twice, and an
+interval-like cron keeps its real interval through the repeated hour.
 """
 
 import datetime
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 CATCH_UP = ("none", "latest")
 OVERLAP = ("skip", "allow")
+MAX_CRON_LENGTH = 100  # the Schedule.cron column
+# A date five cron fields can name comes round within 40 years if it exists at all (the rarest,
+# a Monday 29 February), so a cron with no match in this many years never fires.
+MAX_YEARS = 50
+_EPOCH = datetime.datetime(2000, 1, 1)
 KEYS = {"task", "cron", "args", "kwargs", "queue", "timezone", "enabled", "catch_up", "overlap"}
 
 # Built-in schedules; a project overrides one by name, or switches it off with None.
@@ -51,30 +70,87 @@ class ScheduleSpec:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def interval_like(self) -> bool:
+        """Whether the cron means "every so often" (hour ``*`` or a step), not times of day."""
+        return _is_interval_like(self.cron)
+
     def latest_tick(self, now: datetime.datetime) -> datetime.datetime:
-        """The last tick at or before ``now`` (an aware instant)."""
-        local = now.astimezone(self.zone).replace(tzinfo=None) + datetime.timedelta(microseconds=1)
-        candidate = croniter(self.cron, local).get_prev(datetime.datetime)
-        tick = self._pin(candidate)
-        # A spring-gap tick pinned after the gap can lie after ``now``: take the one before.
-        return (
-            tick
-            if tick <= now
-            else self._pin(croniter(self.cron, candidate).get_prev(datetime.datetime))
-        )
+        """The last tick at or before ``now`` (an aware instant).
+
+        Walks the cron's wall-clock times backwards from the latest that can fire by ``now``
+        and stops once no earlier one can fire after the best instant found.
+        """
+        walls = croniter(self.cron, self._reading(now, max) + _INSTANT)
+        found: list[datetime.datetime] = []
+        while True:
+            wall = walls.get_prev(datetime.datetime)
+            found.extend(t for t in self.instants(wall) if t <= now)
+            if found and wall <= self._reading(max(found), min):
+                return max(found)
 
     def next_tick(self, after: datetime.datetime) -> datetime.datetime:
-        """The first tick strictly after ``after``."""
-        local = after.astimezone(self.zone).replace(tzinfo=None)
-        it = croniter(self.cron, local)
-        while True:
-            tick = self._pin(it.get_next(datetime.datetime))
-            if tick > after:
-                return tick
+        """The first tick strictly after ``after``.
 
-    def _pin(self, local: datetime.datetime) -> datetime.datetime:
-        # fold=0: an ambiguous time is its first occurrence, a missing one is shifted by the gap.
-        return local.replace(tzinfo=self.zone, fold=0).astimezone(datetime.UTC)
+        Walks the cron's wall-clock times forwards from the earliest that can fire after
+        ``after`` and stops once no later one can fire before the best instant found.
+        """
+        walls = croniter(self.cron, self._reading(after, min) - _INSTANT)
+        found: list[datetime.datetime] = []
+        while True:
+            wall = walls.get_next(datetime.datetime)
+            found.extend(t for t in self.instants(wall) if t > after)
+            if found and wall >= self._reading(min(found), max):
+                return min(found)
+
+    def instants(self, wall: datetime.datetime) -> list[datetime.datetime]:
+        """The instants at which the local wall-clock time ``wall`` fires (see the module doc)."""
+        first = self._pin(wall, fold=0)  # a missing time: shifted by the gap
+        second = self._pin(wall, fold=1)
+        if second > first and self.interval_like:  # a time that happens twice
+            return [first, second]
+        return [first]
+
+    def _pin(self, local: datetime.datetime, fold: int) -> datetime.datetime:
+        return local.replace(tzinfo=self.zone, fold=fold).astimezone(datetime.UTC)
+
+    def _reading(self, instant: datetime.datetime, pick: Callable[..., Any]) -> datetime.datetime:
+        # Near a change, consecutive wall-clock times are not consecutive instants (a repeated
+        # hour maps back, a gap maps forward). Reading the clock at the lowest or highest UTC
+        # offset in use around ``instant`` bounds the wall times that can fire next to it.
+        instant = instant.astimezone(datetime.UTC)
+        offsets = [(instant + d).astimezone(self.zone).utcoffset() for d in _AROUND]
+        return (instant + pick(offsets)).replace(tzinfo=None)
+
+
+# Wider than any daylight-saving change in use (the largest moves clocks by two hours).
+_AROUND = (-datetime.timedelta(hours=3), datetime.timedelta(0), datetime.timedelta(hours=3))
+_INSTANT = datetime.timedelta(microseconds=1)
+
+
+@functools.lru_cache(maxsize=256)
+def _is_interval_like(cron: str) -> bool:
+    hour = croniter(cron).expressions[1]  # aliases expanded: "@hourly" -> "0 * * * *"
+    return hour == "*" or "/" in hour
+
+
+def _cron_problems(where: str, cron: str) -> list[str]:
+    # Bounded in time: the length is capped before croniter parses, and croniter gives up
+    # looking for a matching date after MAX_YEARS (it then raises CroniterBadDateError).
+    if len(cron) > MAX_CRON_LENGTH:
+        return [f"{where}['cron'] is longer than {MAX_CRON_LENGTH} characters: {cron[:40]!r}..."]
+    if len(cron.split()) > 5:
+        return [f"{where}['cron'] must have 5 fields (minute precision): {cron!r}"]
+    if not croniter.is_valid(cron):
+        return [f"{where}['cron'] is not a valid cron expression: {cron!r}"]
+    try:
+        croniter(cron, _EPOCH, max_years_between_matches=MAX_YEARS).get_next()
+    except CroniterBadDateError:
+        return [
+            f"{where}['cron'] never fires: no date matches {cron!r} "
+            "(a day the month does not have, such as February 30?)"
+        ]
+    return []
 
 
 def _problems_of(name: str, entry: Any) -> list[str]:
@@ -91,10 +167,8 @@ def _problems_of(name: str, entry: Any) -> list[str]:
     for key in ("task", "cron"):
         if not isinstance(entry.get(key), str) or not entry.get(key):
             problems.append(f"{where}['{key}'] is required and must be a string")
-    if isinstance(entry.get("cron"), str) and not croniter.is_valid(entry["cron"]):
-        problems.append(f"{where}['cron'] is not a valid cron expression: {entry['cron']!r}")
-    if isinstance(entry.get("cron"), str) and len(entry["cron"].split()) > 5:
-        problems.append(f"{where}['cron'] must have 5 fields (minute precision): {entry['cron']!r}")
+    if isinstance(entry.get("cron"), str):
+        problems.extend(_cron_problems(where, entry["cron"]))
     checks = {
         "args": (list, "a list"),
         "kwargs": (dict, "a dict"),

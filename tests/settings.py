@@ -41,12 +41,23 @@ JOBS = {
     "GRACE_SECONDS": 10.0,
     "CREDIT_ACCOUNT_MODEL": "shop.Organization",
 }
+_NO_BUILT_INS = {
+    "django_jobs.prune_jobs": None,
+    "django_jobs.cleanup_sessions": None,
+    "django_jobs.reset_credits": None,
+}
+_BERLIN = {"task": "tests.tasks.noop", "timezone": "Europe/Berlin", "overlap": "allow"}
 if os.environ.get("JOBS_TEST_SCHEDULES") == "every-minute":  # scheduler process tests
     JOBS["SCHEDULES"] = {
         "every-minute": {"task": "tests.tasks.noop", "cron": "* * * * *", "overlap": "allow"},
-        "django_jobs.prune_jobs": None,
-        "django_jobs.cleanup_sessions": None,
-        "django_jobs.reset_credits": None,
+        **_NO_BUILT_INS,
+    }
+if os.environ.get("JOBS_TEST_SCHEDULES") == "dst":  # scheduler processes across a DST change
+    JOBS["SCHEDULES"] = {
+        "every-10-minutes": {**_BERLIN, "cron": "*/10 * * * *"},
+        "hourly": {**_BERLIN, "cron": "@hourly"},
+        "daily-0230": {**_BERLIN, "cron": "30 2 * * *"},
+        **_NO_BUILT_INS,
     }
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -40,6 +40,11 @@ def test_unknown_backend_option_fails_check(settings):
             "not a valid cron expression",
         ),
         (
+            {"SCHEDULES": {"n": {"task": "tests.tasks.noop", "cron": "0 0 30 2 *"}}},
+            "django_jobs.E030",
+            "JOBS['SCHEDULES']['n']['cron'] never fires: no date matches '0 0 30 2 *'",
+        ),
+        (
             {"SCHEDULES": {"n": {"task": "tests.tasks.not_a_task", "cron": "@daily"}}},
             "django_jobs.E031",
             "not a Task",
@@ -58,3 +63,32 @@ def test_bad_schedules_and_credit_model_fail_check(settings, jobs, check_id, mes
     with pytest.raises(SystemCheckError) as error:
         call_command("check")
     assert check_id in str(error.value) and message in str(error.value)
+
+
+def test_a_schedule_queue_its_backend_does_not_serve_fails_check(settings):
+    settings.JOBS = {
+        "SCHEDULES": {"n": {"task": "tests.tasks.noop", "cron": "@daily", "queue": "x"}}
+    }
+    with pytest.raises(SystemCheckError) as error:
+        call_command("check")
+    assert "django_jobs.E033" in str(error.value)
+    assert "JOBS['SCHEDULES']['n'] enqueues to queue 'x'" in str(error.value)
+    assert "TASKS['default']['QUEUES']" in str(error.value)
+
+
+def test_a_task_queue_its_backend_no_longer_serves_fails_check(settings):
+    settings.JOBS = {"SCHEDULES": {"n": {"task": "tests.tasks.echo", "cron": "@daily"}}}
+    tasks = {**settings.TASKS, "default": {**settings.TASKS["default"], "QUEUES": ["default"]}}
+    with override_settings(TASKS=tasks), pytest.raises(SystemCheckError) as error:
+        call_command("check")
+    messages = [line for line in str(error.value).splitlines() if "E033" in line]
+    assert len(messages) == 1 and "['n'] enqueues to queue 'emails'" in messages[0]
+
+
+def test_a_backend_without_queues_serves_any_queue(settings):
+    settings.JOBS = {
+        "SCHEDULES": {"n": {"task": "tests.tasks.noop", "cron": "@daily", "queue": "x"}}
+    }
+    tasks = {**settings.TASKS, "default": {**settings.TASKS["default"], "QUEUES": []}}
+    with override_settings(TASKS=tasks):
+        call_command("check")

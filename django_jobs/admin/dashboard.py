@@ -24,7 +24,6 @@ from django_jobs.admin.chart import hourly_chart
 from django_jobs.admin.filters import storable
 from django_jobs.admin.links import job_list_url
 from django_jobs.models import Dashboard, Queue, Schedule
-from django_jobs.scheduler import spec_of
 from django_jobs.stats import (
     QueueStats,
     configured_queues,
@@ -69,8 +68,7 @@ def _schedule_rows() -> list[dict[str, Any]]:
     now = timezone.now()
     rows = []
     for schedule in Schedule.objects.filter(enabled=True):
-        next_run = None if schedule.paused else spec_of(schedule).next_tick(now)
-        rows.append({"schedule": schedule, "next_run": next_run})
+        rows.append({"schedule": schedule, "next_run": schedule.next_tick_at(now)})
     return rows
 
 

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -18,10 +20,23 @@ class ScheduleRunInline(admin.TabularInline):
 
 @admin.register(Schedule)
 class ScheduleAdmin(ReadOnlyAdmin):
-    list_display = ["name", "cron", "time_zone", "task_path", "enabled", "paused", "last_tick_at"]
+    list_display = [
+        "name",
+        "cron",
+        "time_zone",
+        "task_path",
+        "enabled",
+        "paused",
+        "last_tick_at",
+        "next_run",
+    ]
     list_filter = ["enabled", "paused"]
     inlines = [ScheduleRunInline]
     actions = ["pause", "resume", "run_now"]
+
+    @admin.display(description="Next run")
+    def next_run(self, schedule: Schedule) -> datetime | None:
+        return schedule.next_tick_at()
 
     def has_run_schedule_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("django_jobs.run_schedule")

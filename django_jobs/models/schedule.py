@@ -1,7 +1,11 @@
 """Schedules synced from ``JOBS["SCHEDULES"]`` and one row per tick that was decided."""
 
+import datetime
+
 from django.db import models
 from django.utils import timezone
+
+from django_jobs.schedules import ScheduleSpec
 
 
 class Schedule(models.Model):
@@ -9,7 +13,9 @@ class Schedule(models.Model):
 
     ``enabled`` follows settings (a schedule removed from settings is disabled, not
     deleted, so its history stays); ``paused`` belongs to operators. A schedule
-    never fires for ticks before ``created_at``.
+    never fires for ticks before ``created_at``, nor at or before ``last_tick_at``:
+    the latest tick decided, or the moment the schedule was resumed, enabled again
+    or given a new cron or time zone (so it starts from its next tick).
     """
 
     name = models.CharField(max_length=200, unique=True)
@@ -33,6 +39,27 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def spec(self) -> ScheduleSpec:
+        """This row as the pure spec that does the tick arithmetic."""
+        return ScheduleSpec(
+            name=self.name,
+            task=self.task_path,
+            cron=self.cron,
+            timezone=self.time_zone,
+            args=self.args,
+            kwargs=self.kwargs,
+            queue=self.queue_name,
+            enabled=self.enabled,
+            catch_up=self.catch_up,
+            overlap=self.overlap,
+        )
+
+    def next_tick_at(self, now: datetime.datetime | None = None) -> datetime.datetime | None:
+        """When the schedule fires next; None while it is paused or disabled."""
+        if self.paused or not self.enabled:
+            return None
+        return self.spec().next_tick(now or timezone.now())
 
 
 class ScheduleRun(models.Model):

@@ -13,6 +13,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from django_jobs import api
 from django_jobs.models import Job, Queue, Schedule, Worker
 from django_jobs.scheduler import sync_schedules
 from django_jobs.testing import assert_enqueued, assert_not_enqueued, run_until_empty
@@ -145,6 +146,14 @@ def test_schedules_show_next_run_and_run_now_needs_its_permission(client, nightl
     assert_enqueued(tasks.noop, count=1)
     entry = LogEntry.objects.get(object_id=str(nightly.pk))
     assert entry.change_message == "Run now from the dashboard"
+
+
+def test_a_paused_schedule_shows_no_next_run(client, nightly):
+    client.force_login(staff())
+    api.pause_schedule("nightly")
+    page = client.get(DASHBOARD).content.decode()
+    row = re.search(r'<tr data-schedule="nightly">(.*?)</tr>', page, re.S).group(1)
+    assert "paused" in row and "2 a.m." not in row
 
 
 def test_run_now_of_an_unknown_schedule_says_so_and_enqueues_nothing(client, nightly):

@@ -1,5 +1,7 @@
 """Schedules and webhook attempts in the admin: staff see them, only permitted staff act."""
 
+import re
+
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission, User
@@ -60,6 +62,16 @@ def test_non_staff_and_anonymous_are_kept_out(client, schedule):
     assert client.get(URL).status_code == 302
     post_action(client, "run_now", schedule)
     assert not Job.objects.exists()
+
+
+def test_the_list_shows_each_schedule_next_run(client, schedule):
+    client.force_login(staff())
+    row = re.search(r"<tr>.*?nightly.*?</tr>", client.get(URL).content.decode(), re.S).group(0)
+    assert "Next run" in client.get(URL).content.decode()
+    assert "midnight" in row  # @daily, in the project's time zone
+    Schedule.objects.filter(pk=schedule.pk).update(paused=True)
+    row = re.search(r"<tr>.*?nightly.*?</tr>", client.get(URL).content.decode(), re.S).group(0)
+    assert "midnight" not in row
 
 
 def test_webhook_attempts_are_listed(client):

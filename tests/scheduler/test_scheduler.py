@@ -155,3 +155,55 @@ def test_four_schedulers_over_many_ticks_enqueue_each_tick_once():
     ticks = list(ScheduleRun.objects.values_list("tick", flat=True))
     assert len(ticks) == len(set(ticks)) == minutes
     assert Job.objects.count() == minutes
+
+
+def test_a_changed_cron_starts_from_its_next_tick_not_a_stale_one():
+    daily = {**EVERY_MINUTE, "cron": "0 3 * * *", "overlap": "allow"}
+    with jobs_with(a=daily):
+        sync_schedules(T0)
+    assert fire("a", datetime(2026, 6, 2, 3, 0, 10, tzinfo=UTC)).tick.hour == 3
+    changed_at = datetime(2026, 6, 2, 10, 0, 30, tzinfo=UTC)
+    with jobs_with(a={**daily, "cron": "0 9 * * *"}):
+        sync_schedules(changed_at)
+    assert fire("a", changed_at + timedelta(seconds=10)) is None  # 09:00 today is not "missed"
+    assert fire("a", datetime(2026, 6, 2, 23, tzinfo=UTC)) is None
+    run = fire("a", datetime(2026, 6, 3, 9, 0, 5, tzinfo=UTC))
+    assert run.tick == datetime(2026, 6, 3, 9, tzinfo=UTC) and run.job_id
+    assert ScheduleRun.objects.count() == 2
+
+
+def test_a_changed_time_zone_starts_from_its_next_tick():
+    daily = {**EVERY_MINUTE, "cron": "0 12 * * *", "timezone": "Europe/Berlin", "overlap": "allow"}
+    with jobs_with(a=daily):
+        sync_schedules(T0)
+    assert fire("a", datetime(2026, 6, 2, 10, 0, 10, tzinfo=UTC)).tick.hour == 10  # 12:00 CEST
+    changed_at = datetime(2026, 6, 2, 12, 30, tzinfo=UTC)
+    with jobs_with(a={**daily, "timezone": "UTC"}):
+        sync_schedules(changed_at)
+    assert fire("a", changed_at + timedelta(seconds=10)) is None  # it ran today already
+    run = fire("a", datetime(2026, 6, 3, 12, 0, 5, tzinfo=UTC))
+    assert run.tick == datetime(2026, 6, 3, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("how", ["removed", "enabled=False"])
+def test_a_re_enabled_schedule_starts_from_its_next_tick(how):
+    hourly = {**EVERY_MINUTE, "cron": "@hourly", "overlap": "allow"}
+    with jobs_with(a=hourly):
+        sync_schedules(T0)
+    fire("a", T0 + timedelta(hours=1))
+    with jobs_with(**({} if how == "removed" else {"a": {**hourly, "enabled": False}})):
+        sync_schedules(T0 + timedelta(hours=2))
+    assert Schedule.objects.get(name="a").enabled is False
+    back = T0 + timedelta(days=3, minutes=20)
+    with jobs_with(a=hourly):
+        sync_schedules(back)
+    assert fire("a", back + timedelta(seconds=5)) is None  # the 12:00 tick of that day is stale
+    assert fire("a", back + timedelta(minutes=40)).tick == datetime(2026, 6, 4, 13, tzinfo=UTC)
+
+
+def test_an_unchanged_re_sync_keeps_a_due_tick():
+    with jobs_with(a={**EVERY_MINUTE, "overlap": "allow"}):
+        sync_schedules(T0)
+        fire("a", T0 + timedelta(minutes=1))
+        sync_schedules(T0 + timedelta(minutes=3, seconds=5))  # another worker starts
+    assert fire("a", T0 + timedelta(minutes=3, seconds=10)).tick.minute == 3

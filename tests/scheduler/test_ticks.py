@@ -1,5 +1,6 @@
 """Tick arithmetic on local wall clocks, daylight-saving changes included."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -71,6 +72,9 @@ def test_latest_tick_never_in_the_future_around_the_gap():
         ({"task": "x"}, "['cron'] is required"),
         ({"task": "x", "cron": "61 * * * *"}, "not a valid cron expression"),
         ({"task": "x", "cron": "* * * * * *"}, "must have 5 fields"),
+        ({"task": "x", "cron": "0 0 30 2 *"}, "never fires: no date matches '0 0 30 2 *'"),
+        ({"task": "x", "cron": "0 0 31 4,6,9,11 *"}, "never fires"),
+        ({"task": "x", "cron": "* " * 60}, "longer than 100 characters"),
         ({"task": "x", "cron": "@daily", "timezone": "Mars/Olympus"}, "not a known time zone"),
         ({"task": "x", "cron": "@daily", "catch_up": "all"}, "['catch_up'] must be one of"),
         ({"task": "x", "cron": "@daily", "overlap": "maybe"}, "['overlap'] must be one of"),
@@ -82,6 +86,19 @@ def test_latest_tick_never_in_the_future_around_the_gap():
 def test_bad_schedules_are_named(entry, message):
     problems = validate({"nightly": entry})
     assert any(message in p for p in problems), problems
+
+
+@pytest.mark.parametrize("cron", ["0 0 29 2 *", "0 0 30 2 1", "0 0 * 2 1#5", "0 0 L 2 *"])
+def test_rare_crons_that_do_fire_are_valid(cron):
+    assert validate({"n": {"task": "x", "cron": cron}}) == []
+
+
+def test_validating_any_cron_string_is_quick():
+    crons = ["59 23 31 2 1#5", "0 0 31 2,4,6,9,11 *", ",".join(["1"] * 50_000) + " * * * *"]
+    started = time.monotonic()
+    problems = validate({f"n{i}": {"task": "x", "cron": cron} for i, cron in enumerate(crons)})
+    assert len(problems) == 3
+    assert time.monotonic() - started < 1.0
 
 
 def test_defaults_can_be_overridden_or_switched_off():

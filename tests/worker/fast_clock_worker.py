@@ -1,7 +1,7 @@
-"""``run_jobs`` with the scheduler's clock running 60 times faster (one minute per second).
+"""``run_jobs`` with the scheduler's clock running SPEED times faster (60 unless set).
 
 Real processes and a real database decide the ticks; only time is compressed, the
-same mapping in every process: simulated = BASE + (wall - START) * 60.
+same mapping in every process: simulated = BASE + (wall - START) * SPEED.
 """
 
 import os
@@ -19,9 +19,10 @@ if __name__ == "__main__":
 
     base = datetime.fromtimestamp(float(os.environ["FAST_CLOCK_BASE"]), tz=UTC)
     start = float(os.environ["FAST_CLOCK_START"])
+    speed = float(os.environ.get("FAST_CLOCK_SPEED", "60"))
 
     def fast_clock() -> datetime:
-        return base + timedelta(seconds=(time.time() - start) * 60)
+        return base + timedelta(seconds=(time.time() - start) * speed)
 
     scheduler.Scheduler.__init__.__defaults__ = (fast_clock,)
     scheduler.MAX_SLEEP = 0.05
