@@ -9,6 +9,7 @@ caller's transaction (a retry there would silently drop the rest of it).
 import logging
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.db import InterfaceError, OperationalError, connections
 
@@ -16,8 +17,11 @@ from django_jobs.conf import get_settings
 
 logger = logging.getLogger("django_jobs")
 
+# A TypeVar, not PEP 695 syntax: Python 3.11 (Django 5.2) has no ``def f[T]``.
+T = TypeVar("T")
 
-def retry_on_disconnect[T](using: str, write: Callable[[], T]) -> T:
+
+def retry_on_disconnect(using: str, write: Callable[[], T]) -> T:
     connection = connections[using]
     deadline = time.monotonic() + get_settings().LEASE_SECONDS
     delay = 0.1

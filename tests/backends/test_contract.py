@@ -3,11 +3,16 @@
 from datetime import timedelta
 
 import pytest
-from django.tasks import TaskResultStatus
-from django.tasks.exceptions import InvalidTask, TaskResultDoesNotExist
-from django.tasks.signals import task_enqueued, task_finished, task_started
 from django.utils import timezone
 
+from django_jobs.compat import (
+    InvalidTask,
+    TaskResultDoesNotExist,
+    TaskResultStatus,
+    task_enqueued,
+    task_finished,
+    task_started,
+)
 from django_jobs.exceptions import InvalidJobOptions, InvalidPayload
 from django_jobs.models import Job
 from django_jobs.testing import run_until_empty

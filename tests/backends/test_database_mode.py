@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
-from django.tasks import TaskResultStatus
 from django.utils import timezone
 
+from django_jobs.compat import TaskResultStatus
 from django_jobs.models import Job
 from django_jobs.store import JobStore
 from django_jobs.testing import run_until_empty

@@ -2,7 +2,7 @@ import pytest
 from django.test import override_settings
 
 from django_jobs import task
-from django_jobs.compat import DJANGO_TASK_ACCEPTS_OPTIONS
+from django_jobs.compat import DJANGO_TASK_ACCEPTS_OPTIONS, TASKS_PACKAGE, django_task
 from django_jobs.exceptions import InvalidJobOptions
 from django_jobs.jobtask import JobTask
 from tests import tasks
@@ -20,9 +20,7 @@ def test_using_keeps_options_and_changes_only_what_is_given():
     assert changed.func is tasks.only_connection_errors.func
 
 
-def test_django_own_task_decorator_accepts_our_options_from_6_1():
-    from django.tasks import task as django_task
-
+def test_django_own_task_decorator_accepts_our_options_except_on_6_0():
     if DJANGO_TASK_ACCEPTS_OPTIONS:
         built = django_task(max_attempts=7)(tasks.add.func)
         assert isinstance(built, JobTask) and built.max_attempts == 7
@@ -55,7 +53,8 @@ def test_invalid_options_fail_at_definition(options):
 
 
 def test_options_on_a_backend_that_does_not_take_them():
-    tasks_setting = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    immediate = f"{TASKS_PACKAGE}.backends.immediate.ImmediateBackend"
+    tasks_setting = {"default": {"BACKEND": immediate}}
     with (
         override_settings(TASKS=tasks_setting),
         pytest.raises(InvalidJobOptions, match="does not accept"),
