@@ -7,8 +7,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from django_jobs.backends.base import JobsBackend
-from django_jobs.compat import Task, TaskResult, task_backends
+from django_jobs.backends.base import JobsBackend, jobs_backend
+from django_jobs.compat import Task, TaskResult
 from django_jobs.conf import get_settings
 from django_jobs.models import Job, Queue, Schedule, ScheduleRun, Worker
 from django_jobs.scheduler import enqueue_schedule
@@ -42,14 +42,14 @@ def requeue(job_id: Any) -> Job:
     """
     store = JobStore()
     job = store.requeue(job_id)
-    return task_backends[job.backend_name].dispatch(job, store)
+    return jobs_backend(job.backend_name).dispatch(job, store)
 
 
 def run_now(job_id: Any) -> Job:
     """Run a scheduled (or retry-waiting) job now instead of at its ``run_after``."""
     store = JobStore()
     job = store.run_now(job_id)
-    return task_backends[job.backend_name].dispatch(job, store)
+    return jobs_backend(job.backend_name).dispatch(job, store)
 
 
 def pause_queue(backend_name: str, queue_name: str) -> Queue:

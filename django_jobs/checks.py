@@ -41,7 +41,7 @@ def _task_problems() -> list[checks.CheckMessage]:
     specs = effective(
         jobs.SCHEDULES, default_timezone=settings.TIME_ZONE, credits=bool(jobs.CREDIT_ACCOUNT_MODEL)
     )
-    problems = []
+    problems: list[checks.CheckMessage] = []
     for spec in specs.values():
         where = f"JOBS['SCHEDULES'][{spec.name!r}]"
         try:

@@ -55,7 +55,7 @@ else:
     # ``override_settings(TASKS=...)``. Both would otherwise only be connected when
     # "django_tasks" is in INSTALLED_APPS, so django-jobs does not require it there.
     import django_tasks.checks  # noqa: F401
-    from django_tasks import (
+    from django_tasks import (  # type: ignore[no-redef]
         DEFAULT_TASK_BACKEND_ALIAS,
         DEFAULT_TASK_QUEUE_NAME,
         TaskContext,
@@ -63,19 +63,29 @@ else:
         TaskResultStatus,
         task_backends,
     )
-    from django_tasks import task as django_task
-    from django_tasks.backends.base import BaseTaskBackend
-    from django_tasks.base import (  # the backport exports Task from here only
+    from django_tasks import task as django_task  # type: ignore[no-redef]
+    from django_tasks.backends.base import BaseTaskBackend  # type: ignore[no-redef]
+
+    # The backport exports Task from ``base`` only.
+    from django_tasks.base import (  # type: ignore[no-redef]
         DEFAULT_TASK_PRIORITY,
         TASK_MAX_PRIORITY,
         TASK_MIN_PRIORITY,
         Task,
         TaskError,
     )
-    from django_tasks.exceptions import InvalidTaskBackendError as InvalidTaskBackend
-    from django_tasks.exceptions import InvalidTaskError as InvalidTask
-    from django_tasks.exceptions import TaskResultDoesNotExist
-    from django_tasks.signals import task_enqueued, task_finished, task_started
+    from django_tasks.exceptions import (  # type: ignore[no-redef]
+        InvalidTaskBackendError as InvalidTaskBackend,
+    )
+    from django_tasks.exceptions import (  # type: ignore[no-redef]
+        InvalidTaskError as InvalidTask,
+    )
+    from django_tasks.exceptions import TaskResultDoesNotExist  # type: ignore[no-redef]
+    from django_tasks.signals import (  # type: ignore[no-redef]
+        task_enqueued,
+        task_finished,
+        task_started,
+    )
 
     TASKS_PACKAGE = "django_tasks"
 

@@ -48,7 +48,7 @@ class JobTask(Task):
             object.__setattr__(self, "retry_on", tuple(self.retry_on))
         Task.__post_init__(self)
 
-    def using(  # type: ignore[override]
+    def using(
         self,
         *,
         priority: int | None = None,
@@ -62,7 +62,7 @@ class JobTask(Task):
         unique_key: str | None = None,
     ) -> "JobTask":
         """A copy with other defaults for one call, e.g. ``.using(unique_key=...)``."""
-        changes = {
+        changes: dict[str, Any] = {
             name: value
             for name, value in {
                 "priority": priority,
@@ -171,7 +171,7 @@ def task(
                 f"Backend {backend!r} does not accept {sorted(options)}: "
                 "configure it with a django_jobs backend."
             )
-        return task_class(
+        return task_class(  # type: ignore[return-value]  # a JobTask whenever options are given
             func=func,
             priority=priority,
             queue_name=queue_name,

@@ -62,7 +62,7 @@ def _sync(spec: ScheduleSpec, now: datetime.datetime) -> None:
     before = Schedule.objects.filter(name=spec.name).values("cron", "time_zone", "enabled").first()
     if before is None and _created(spec.name, fields, now):
         return
-    if before is not None and _restarts(before, spec):
+    if before is not None and _restarts(dict(before), spec):
         fields["last_tick_at"] = now
     Schedule.objects.filter(name=spec.name).update(**fields)
 
@@ -96,7 +96,9 @@ def enqueue_schedule(schedule: Schedule) -> str:
 
 def _previous_run_unfinished(schedule: Schedule) -> bool:
     last = schedule.runs.exclude(job_id=None).order_by("-tick").first()
-    return bool(last and Job.objects.filter(pk=last.job_id, status__in=ACTIVE).exists())
+    if last is None or last.job_id is None:
+        return False
+    return Job.objects.filter(pk=last.job_id, status__in=ACTIVE).exists()
 
 
 def fire_due(schedule: Schedule, now: datetime.datetime) -> ScheduleRun | None:
@@ -156,7 +158,8 @@ class Scheduler(threading.Thread):
         for schedule in Schedule.objects.filter(enabled=True, paused=False):
             try:
                 fire_due(schedule, now)
-                next_ticks.append(schedule.next_tick_at(now))
+                if (tick := schedule.next_tick_at(now)) is not None:
+                    next_ticks.append(tick)
             except DatabaseError:
                 raise
             except Exception:

@@ -10,7 +10,6 @@ from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from django_jobs.backends.base import JobsBackend
 from django_jobs.compat import task_backends
 from django_jobs.conf import get_settings
 from django_jobs.models import Job, PrunedJobs, Queue, Worker
@@ -37,7 +36,7 @@ def queued_backends() -> list[str]:
     return [
         alias
         for alias in task_backends
-        if isinstance(task_backends[alias], JobsBackend) and task_backends[alias].worker_kind
+        if getattr(task_backends[alias], "worker_kind", None) is not None
     ]
 
 
@@ -80,7 +79,7 @@ def queue_stats(now: datetime | None = None) -> list[QueueStats]:
     paused = set(Queue.objects.filter(paused=True).values_list("backend_name", "name"))
     numbers: dict[tuple[str, str], dict] = {key: {} for key in configured_queues() | paused}
     for row in [*unfinished, *recent]:
-        numbers.setdefault((row.pop("backend_name"), row.pop("queue_name")), {}).update(row)
+        numbers.setdefault((row["backend_name"], row["queue_name"]), {}).update(row)
     return [
         QueueStats(
             backend=backend,

@@ -44,7 +44,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
                 refused.append(str(exc))
         if done:
             LogEntry.objects.log_actions(
-                user_id=request.user.pk,
+                user_id=request.user.pk,  # type: ignore[arg-type]  # staff only: logged in
                 queryset=done,
                 action_flag=CHANGE,
                 change_message=f"{verb} from the admin",

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from django_jobs.models import Job
+from django_jobs.models.job import JobQuerySet
 from django_jobs.stats import configured_queues
 
 # The job list's ``state`` parameter: statuses, with READY split by its run_after.
@@ -31,7 +32,7 @@ STATES = {
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7)}
 
 
-def jobs_in_state(queryset: QuerySet[Job], state: str) -> QuerySet[Job]:
+def jobs_in_state(queryset: JobQuerySet, state: str) -> QuerySet[Job]:
     """Narrow ``queryset`` to one of ``STATES``."""
     if state == "due":
         return queryset.due()
@@ -49,7 +50,9 @@ class StateFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Job]) -> QuerySet[Job]:
         state = self.value()
-        return jobs_in_state(queryset, state) if state in STATES else queryset
+        if state not in STATES:
+            return queryset
+        return jobs_in_state(queryset, state)  # type: ignore[arg-type]  # Job's queryset
 
 
 class FinishedWithinFilter(admin.SimpleListFilter):
@@ -75,7 +78,7 @@ class ExactValueFilter(admin.SimpleListFilter):
             return queryset
         if not storable(value):
             return queryset.none()
-        return queryset.filter(**{self.parameter_name: value})
+        return queryset.filter(**{str(self.parameter_name): value})
 
 
 def storable(text: str) -> bool:

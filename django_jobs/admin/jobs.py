@@ -114,7 +114,9 @@ class JobAdmin(ReadOnlyAdmin):
         "worker_ids",
         "other_jobs",
     ]
-    readonly_fields = fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [str(name) for name in self.fields or ()]
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Job], search_term: str
@@ -146,7 +148,7 @@ class JobAdmin(ReadOnlyAdmin):
         return format_html(
             '<span class="job-status" style="background:{};color:#fff;padding:1px 6px;'
             'border-radius:8px;font-size:.85em">{}</span>',
-            BADGE_COLOURS[job.status],
+            BADGE_COLOURS[JobStatus(job.status)],
             job.get_status_display(),
         )
 

@@ -17,7 +17,7 @@ COUNT_LIMIT = 10_000
 class CappedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
-        return self.object_list[: COUNT_LIMIT + 1].count()
+        return self.object_list[: COUNT_LIMIT + 1].count()  # type: ignore[attr-defined]
 
     @property
     def is_capped(self) -> bool:

@@ -12,7 +12,7 @@ from django_jobs.models import Schedule, ScheduleRun
 class ScheduleRunInline(admin.TabularInline):
     model = ScheduleRun
     fields = ["tick", "job_id", "skipped", "decided_at"]
-    readonly_fields = fields
+    readonly_fields = ["tick", "job_id", "skipped", "decided_at"]
     extra = 0
     max_num = 0
     ordering = ["-tick"]

@@ -16,9 +16,11 @@ from django.utils.module_loading import import_string
 from django_jobs.compat import (
     BaseTaskBackend,
     InvalidTask,
+    InvalidTaskBackend,
     Task,
     TaskResult,
     TaskResultDoesNotExist,
+    task_backends,
     task_enqueued,
 )
 from django_jobs.conf import get_settings
@@ -146,7 +148,7 @@ class JobsBackend(BaseTaskBackend):
         except UnknownTask as exc:
             raise TaskResultDoesNotExist(f"{result_id}: {exc}") from exc
 
-    def check(self, **kwargs: Any) -> Iterable[checks.CheckMessage]:
+    def check(self, **kwargs: Any) -> Iterable[checks.CheckMessage]:  # type: ignore[override]
         if not apps.is_installed("django_jobs"):
             yield checks.Error(
                 f"Task backend {self.alias!r} needs 'django_jobs' in INSTALLED_APPS.",
@@ -158,6 +160,16 @@ class JobsBackend(BaseTaskBackend):
                 f"{type(self).__name__} accepts: {sorted(self.known_options) or 'none'}.",
                 id="django_jobs.E011",
             )
+
+
+def jobs_backend(alias: str) -> JobsBackend:
+    """The ``TASKS`` backend ``alias``, which must be one of ours."""
+    backend = task_backends[alias]
+    if not isinstance(backend, JobsBackend):
+        raise InvalidTaskBackend(
+            f"Backend {alias!r} is {type(backend).__name__}, not a django_jobs backend."
+        )
+    return backend
 
 
 def _call(call: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:

@@ -138,7 +138,7 @@ class HueyBackend(JobsBackend):
 
     def publish_many(self, jobs: list["Job"], store: "JobStore") -> int:
         """Publish a batch, stopping at the first failure (the sweep sends the rest)."""
-        sent = []
+        sent: list[Any] = []
         for job in jobs:
             try:
                 self._send(job)
@@ -246,7 +246,9 @@ def run_published_job(alias: str, job_id: Any, *, due_only: bool = True) -> bool
         finally:
             runtime.finished(job, counted=outcome not in (None, Outcome.DISCARDED))
         if outcome is Outcome.RETRYING:
-            task_backends[alias].publish(job, store)
+            backend = task_backends[alias]
+            assert isinstance(backend, HueyBackend)
+            backend.publish(job, store)
         return outcome is not Outcome.DISCARDED
     except Exception:
         logger.exception("Job %s: error in the huey shim; its lease will expire", job_id)

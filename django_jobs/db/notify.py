@@ -45,7 +45,7 @@ class ListenWaiter:
         self._listener: Any = None
 
     def _connect(self) -> Any:
-        wrapper = connections[self._using]
+        wrapper: Any = connections[self._using]  # PostgreSQL's wrapper: .Database is psycopg
         listener = wrapper.Database.connect(**wrapper.get_connection_params())
         listener.autocommit = True
         listener.execute(f"LISTEN {CHANNEL}")
@@ -78,7 +78,7 @@ class ListenWaiter:
 
 def waiter_for(using: str) -> Waiter:
     """The cheapest way for an idle worker on this database to hear about new jobs."""
-    connection = connections[using]
+    connection: Any = connections[using]  # the vendor's own wrapper
     if connection.vendor == "postgresql":
         return ListenWaiter(using)
     if connection.vendor == "sqlite" and not connection.is_in_memory_db():

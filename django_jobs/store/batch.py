@@ -63,7 +63,7 @@ def insert_jobs(using: str, jobs: Sequence[Job]) -> None:
     """INSERT ``jobs`` (their primary keys already set) with one prepared statement."""
     connection = connections[using]
     fields = Job._meta.concrete_fields
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     sql = (
         f"INSERT INTO {connection.ops.quote_name(Job._meta.db_table)} ({columns}) "

@@ -49,7 +49,7 @@ def task_for_job(job: Job, task: Task | None = None) -> Task:
 
 def to_task_result(job: Job, task: Task | None = None) -> TaskResult:
     """The job as Django's ``TaskResult``; a cancelled job reads as FAILED."""
-    result = TaskResult(
+    result: TaskResult = TaskResult(
         task=task_for_job(job, task),
         id=str(job.id),
         status=to_task_result_status(job.status),

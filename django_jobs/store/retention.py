@@ -16,6 +16,7 @@ class RetentionMixin:
     """``prune()`` for JobStore."""
 
     jobs: Any
+    using: str
 
     # -- retention ------------------------------------------------------------------
 

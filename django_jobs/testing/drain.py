@@ -2,6 +2,7 @@
 
 from django.utils.crypto import get_random_string
 
+from django_jobs.backends.huey import HueyBackend
 from django_jobs.compat import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_jobs.conf import get_settings
 from django_jobs.execution import Outcome, run_job
@@ -20,13 +21,11 @@ def run_until_empty(
     With ``include_scheduled`` jobs waiting for ``run_after`` (and retries waiting
     for their backoff) run at once too.
     """
-    jobs_backend = task_backends[backend]
-    alias = jobs_backend.alias
+    queued = task_backends[backend]
+    alias = queued.alias
     store = JobStore()
-    if getattr(jobs_backend, "worker_kind", None) == "huey":
-        return jobs_backend.run_queued(
-            store, include_scheduled=include_scheduled, max_jobs=max_jobs
-        )
+    if isinstance(queued, HueyBackend):
+        return queued.run_queued(store, include_scheduled=include_scheduled, max_jobs=max_jobs)
     worker_id = f"testing-{get_random_string(8)}"
     lease = get_settings().LEASE_SECONDS
     ran = 0

@@ -33,13 +33,15 @@ def jobs_mode(
     """
     if mode not in MODES:
         raise ValueError(f"Unknown jobs mode {mode!r}; choose one of: {', '.join(sorted(MODES))}.")
-    current = settings.TASKS.get(backend)
-    if current is None:
+    configured = settings.TASKS.get(backend)
+    if configured is None:
         raise ValueError(
             f"TASKS has no backend {backend!r} to switch to {mode} mode; "
             f"configured: {', '.join(sorted(settings.TASKS))}."
         )
-    kept = current.get("OPTIONS", {}) if _same_class(current.get("BACKEND"), MODES[mode]) else {}
+    current: dict[str, Any] = dict(configured)
+    same = _same_class(current.get("BACKEND"), MODES[mode])
+    kept: dict[str, Any] = dict(current.get("OPTIONS") or {}) if same else {}
     params = {**current, "BACKEND": MODES[mode], "OPTIONS": {**kept, **options}}
     _check(mode, backend, params)
     return override_settings(TASKS={**settings.TASKS, backend: params})

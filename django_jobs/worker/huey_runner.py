@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import DatabaseError, close_old_connections
 
-from django_jobs.backends.huey import runtime
+from django_jobs.backends.huey import HueyBackend, runtime
 from django_jobs.worker.maintenance import Maintenance
 from django_jobs.worker.runner import (
     EXIT_FORCED,
@@ -48,6 +48,7 @@ class HueyWorker(Worker):
     """``run_jobs`` for a HueyBackend."""
 
     maintenance_class = HueyMaintenance
+    backend: HueyBackend
 
     def run(self) -> int:
         from huey.consumer import Consumer
