@@ -26,6 +26,7 @@ from django_jobs.compat import (
 from django_jobs.conf import get_settings
 from django_jobs.exceptions import JobCancelled, PermanentFailure, UnknownTask
 from django_jobs.models import Job
+from django_jobs.payload import encode
 from django_jobs.retry import RetryPolicy, decide
 from django_jobs.store import JobStore
 from django_jobs.store.results import resolve_task, to_task_result
@@ -80,8 +81,10 @@ def _call(task: Task, job: Job, result: TaskResult) -> Any:
 
 
 def _jsonable(value: Any) -> Any:
+    # Lenient about int keys (they become strings), strict about what a database refuses:
+    # a result it cannot store would otherwise leave the job RUNNING until its lease ends.
     try:
-        return json.loads(json.dumps(value, allow_nan=False))
+        return json.loads(encode(value, string_keys=False))
     except (TypeError, ValueError) as exc:
         raise PermanentFailure(f"return value is not JSON-serialisable: {exc}") from exc
 
