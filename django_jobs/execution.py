@@ -24,9 +24,9 @@ from django_jobs.compat import (
     task_started,
 )
 from django_jobs.conf import get_settings
-from django_jobs.exceptions import JobCancelled, PermanentFailure, UnknownTask
+from django_jobs.exceptions import InvalidPayload, JobCancelled, PermanentFailure, UnknownTask
 from django_jobs.models import Job
-from django_jobs.payload import encode
+from django_jobs.payload import bind_arguments, encode
 from django_jobs.retry import RetryPolicy, decide
 from django_jobs.store import JobStore
 from django_jobs.store.results import resolve_task, to_task_result
@@ -47,7 +47,8 @@ def run_job(job: Job, store: JobStore) -> Outcome:
     """Run a job that ``store`` has claimed (status RUNNING) and record what happened."""
     try:
         task = resolve_task(job.task_path)
-    except UnknownTask as exc:
+        _check_arguments(task, job)
+    except (UnknownTask, InvalidPayload) as exc:
         logger.error("Job %s: %s", job.pk, exc)
         return Outcome.FAILED if store.fail(job, exc) else Outcome.DISCARDED
     result = to_task_result(job, task)
@@ -69,6 +70,21 @@ def run_job(job: Job, store: JobStore) -> Outcome:
         return Outcome.DISCARDED
     task_finished.send(sender=sender, task_result=to_task_result(job, task))
     return Outcome.SUCCEEDED
+
+
+def _check_arguments(task: Task, job: Job) -> None:
+    """Stored arguments that cannot bind would fail every attempt alike: fail the job once.
+
+    ``enqueue()`` checked them, but a row can be written by other means, and a string
+    stored as ``args`` would otherwise be spread into one argument per character.
+    """
+    if not isinstance(job.args, list):
+        raise InvalidPayload(f"stored arguments must be a list, got a {type(job.args).__name__}")
+    if not isinstance(job.kwargs, dict):
+        raise InvalidPayload(
+            f"stored keyword arguments must be a dict, got a {type(job.kwargs).__name__}"
+        )
+    bind_arguments(task.func, job.args, job.kwargs, takes_context=task.takes_context)
 
 
 def _call(task: Task, job: Job, result: TaskResult) -> Any:
