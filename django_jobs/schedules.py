@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 CATCH_UP = ("none", "latest")
 OVERLAP = ("skip", "allow")
@@ -77,6 +77,27 @@ class ScheduleSpec:
         return local.replace(tzinfo=self.zone, fold=0).astimezone(datetime.UTC)
 
 
+def _ever_fires(cron: str) -> bool:
+    """False for a valid expression naming no real date ("0 0 31 2 *"): it would never tick."""
+    try:
+        croniter(cron, datetime.datetime(2000, 1, 1)).get_next(datetime.datetime)
+    except CroniterBadDateError:
+        return False
+    return True
+
+
+def _cron_problems(where: str, cron: Any) -> list[str]:
+    if not isinstance(cron, str) or not cron:
+        return []  # reported as required
+    if not croniter.is_valid(cron):
+        return [f"{where}['cron'] is not a valid cron expression: {cron!r}"]
+    if len(cron.split()) > 5:
+        return [f"{where}['cron'] must have 5 fields (minute precision): {cron!r}"]
+    if not _ever_fires(cron):
+        return [f"{where}['cron'] never matches a date: {cron!r}"]
+    return []
+
+
 def _problems_of(name: str, entry: Any) -> list[str]:
     where = f"JOBS['SCHEDULES'][{name!r}]"
     if not isinstance(entry, dict):
@@ -91,10 +112,7 @@ def _problems_of(name: str, entry: Any) -> list[str]:
     for key in ("task", "cron"):
         if not isinstance(entry.get(key), str) or not entry.get(key):
             problems.append(f"{where}['{key}'] is required and must be a string")
-    if isinstance(entry.get("cron"), str) and not croniter.is_valid(entry["cron"]):
-        problems.append(f"{where}['cron'] is not a valid cron expression: {entry['cron']!r}")
-    if isinstance(entry.get("cron"), str) and len(entry["cron"].split()) > 5:
-        problems.append(f"{where}['cron'] must have 5 fields (minute precision): {entry['cron']!r}")
+    problems.extend(_cron_problems(where, entry.get("cron")))
     checks = {
         "args": (list, "a list"),
         "kwargs": (dict, "a dict"),
@@ -108,7 +126,7 @@ def _problems_of(name: str, entry: Any) -> list[str]:
     if isinstance(entry.get("timezone"), str):
         try:
             ZoneInfo(entry["timezone"])
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a directory
             problems.append(f"{where}['timezone'] is not a known time zone: {entry['timezone']!r}")
     for key, allowed in (("catch_up", CATCH_UP), ("overlap", OVERLAP)):
         if key in entry and entry[key] not in allowed:
