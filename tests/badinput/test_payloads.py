@@ -23,6 +23,7 @@ from tests.badinput.strategies import (
     nested,
     storable_text,
 )
+from tests.conftest import backend_settings, is_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -35,13 +36,19 @@ def refused(*args, **kwargs) -> InvalidPayload:
     return error.value
 
 
-def same(a, b) -> bool:
-    """Equal, and of the same JSON kinds all the way down (True is not 1, 1.0 is not 1)."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(map(same, a, b))
-    return type(a) is type(b) and a == b
+def same(got, sent) -> bool:
+    """Equal, and of the same JSON kinds all the way down (True is not 1, 1.0 is not 1).
+
+    One exception, PostgreSQL's: jsonb keeps numbers as decimals and prints 1e16 as
+    10000000000000000, so a float of 1e16 or more comes back as the int of equal value.
+    """
+    if isinstance(got, dict) and isinstance(sent, dict):
+        return got.keys() == sent.keys() and all(same(got[k], sent[k]) for k in got)
+    if isinstance(got, list) and isinstance(sent, list):
+        return len(got) == len(sent) and all(map(same, got, sent))
+    if is_postgres() and type(sent) is float and abs(sent) >= 1e16 and type(got) is int:
+        return float(got) == sent
+    return type(got) is type(sent) and got == sent
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLE_HOSTILE))
@@ -97,15 +104,13 @@ def test_the_size_limit_is_exact_in_every_mode(mode, size, value):
             tasks.echo.enqueue(value)
 
 
-@examples(100)
+@examples(60)
 @given(
     args=st.lists(json_values, max_size=3),
     kwargs=st.dictionaries(storable_text, json_values, max_size=3),
 )
 @pytest.mark.parametrize("queued_mode", ["immediate", "database"])
 def test_json_values_round_trip_exactly(settings, queued_mode, args, kwargs):
-    from tests.conftest import backend_settings
-
     with backend_settings(settings, queued_mode):
         result = tasks.echo.enqueue(*args, **kwargs)
         run_until_empty()
@@ -115,7 +120,7 @@ def test_json_values_round_trip_exactly(settings, queued_mode, args, kwargs):
     assert same(fetched.args, args) and same(fetched.kwargs, kwargs)
 
 
-@examples(50)
+@examples(30)
 @given(value=st.recursive(json_values, lambda inner: st.tuples(inner, inner), max_leaves=6))
 def test_tuples_come_back_as_lists_like_django_does(value):
     def as_lists(item):
