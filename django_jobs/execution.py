@@ -136,16 +136,26 @@ def retry_policy(job: Job) -> RetryPolicy:
     )
 
 
-def _exception_classes(paths: list[str] | None) -> tuple[type[BaseException], ...] | None:
-    if not paths:
+def _exception_classes(paths: Any) -> tuple[type[BaseException], ...] | None:
+    """The stored ``retry_on`` classes; None (retry on any error) when none is usable."""
+    if not paths or not isinstance(paths, list):
         return None
     classes = []
     for path in paths:
-        try:
-            classes.append(import_string(path))
-        except ImportError:
-            logger.warning("retry_on class %r no longer exists; ignoring it", path)
-    return tuple(classes)
+        found = _exception_class(path)
+        if found is None:
+            logger.warning("retry_on %r is not an exception class (any more); ignoring it", path)
+        else:
+            classes.append(found)
+    return tuple(classes) or None
+
+
+def _exception_class(path: Any) -> type[BaseException] | None:
+    try:
+        found = import_string(path) if isinstance(path, str) else None
+    except ImportError:
+        return None
+    return found if isinstance(found, type) and issubclass(found, BaseException) else None
 
 
 def _signal_sender(backend_name: str) -> type | None:

@@ -14,7 +14,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from django_jobs.compat import InvalidTask
+from django_jobs.jobtask import MAX_ATTEMPTS_LIMIT
 from django_jobs.models import Job
+from django_jobs.retry import RetryPolicy
 from django_jobs.testing import run_until_empty
 from tests import tasks
 from tests.badinput.strategies import examples, storable_text
@@ -180,3 +182,15 @@ def test_storable_unique_keys_deduplicate(text):
     key = f"k:{text}"
     first = tasks.add.using(unique_key=key).enqueue(1, 1)
     assert tasks.add.using(unique_key=key).enqueue(2, 2).id == first.id
+
+
+@examples(200)
+@given(
+    attempt=st.integers(min_value=1, max_value=MAX_ATTEMPTS_LIMIT),
+    backoff=st.floats(min_value=0, max_value=1e9),
+    cap=st.floats(min_value=0.001, max_value=1e9),
+    jitter=st.floats(min_value=0, max_value=1),
+)
+def test_the_retry_delay_is_bounded_whatever_the_attempt_number(attempt, backoff, cap, jitter):
+    policy = RetryPolicy(max_attempts=MAX_ATTEMPTS_LIMIT, backoff=backoff, cap=cap, jitter=jitter)
+    assert 0 <= policy.delay_for(attempt) <= cap * (1 + jitter)

@@ -79,6 +79,18 @@ def test_arguments_that_do_not_bind_fail_once_without_retries(args, kwargs, mess
     assert good.return_value == 5
 
 
+@pytest.mark.parametrize("retry_on", [["os.system"], ["builtins.int"], ["tests.tasks.gone"], [7]])
+def test_stored_retry_on_that_names_no_exception_class_is_ignored(retry_on):
+    job = row(task_path="tests.tasks.always_fail", args=[], retry_on=retry_on, max_attempts=2)
+    good = tasks.add.enqueue(2, 3)
+    run_until_empty(include_scheduled=True)
+    job.refresh_from_db()
+    assert job.status == "FAILED" and job.attempts == 2, job.errors
+    assert [e["exception_class_path"] for e in job.errors] == ["builtins.ValueError"] * 2
+    good.refresh()
+    assert good.return_value == 5
+
+
 dotted = st.lists(
     st.text("abcdefghijklmnopqrstuvwxyz_0123456789", min_size=1, max_size=8), min_size=1, max_size=4
 ).map(".".join)
