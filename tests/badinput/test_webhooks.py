@@ -21,12 +21,14 @@ from django_jobs.models import Job, WebhookDelivery
 from django_jobs.tasks.ssrf import BlockedAddress, resolve_public
 from django_jobs.tasks.webhooks import BODY_LIMIT, MAX_RETRY_AFTER, deliver_webhook, retry_after
 from django_jobs.testing import run_until_empty
+from tests.admin.users import staff
 from tests.badinput.hostile_receiver import HostileReceiver, answer
 from tests.badinput.strategies import examples, json_values
 
 pytestmark = pytest.mark.django_db
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+JOB = "/admin/django_jobs/job/"
 
 
 @pytest.fixture
@@ -245,3 +247,18 @@ def test_an_answer_that_breaks_off_after_a_2xx_status_counts_as_delivered(loopba
     with HostileReceiver(answer(200, length=1000), iter([b"partial"])) as receiver:
         result = deliver(receiver.url)
     assert result.status == "SUCCESSFUL" and result.attempts == 1 and receiver.requests == 1
+
+
+def test_a_receivers_answer_is_shown_escaped_in_the_admin(loopback_allowed, client):
+    body = b"<script>alert('receiver')</script>"
+    with HostileReceiver(answer(400, length=len(body)), iter([body])) as receiver:
+        result = deliver(receiver.url)
+    assert result.status == "FAILED"
+    client.force_login(staff("view_webhookdelivery"))
+    delivery = WebhookDelivery.objects.get()
+    for url in (
+        f"/admin/django_jobs/webhookdelivery/{delivery.pk}/change/",
+        f"{JOB}{result.id}/change/",
+    ):
+        page = client.get(url).content.decode()
+        assert "&lt;script&gt;alert(" in page and "<script>alert(" not in page
