@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from django_jobs.backends.redis import SALT, SignedJSONSerializer, UntrustedMessage
 from django_jobs.compat import task_backends
 from django_jobs.models import Job
+from django_jobs.store import JobStore
 from django_jobs.testing import run_until_empty
 from tests import tasks
 from tests.badinput.strategies import examples, json_values
@@ -137,3 +138,21 @@ def test_a_real_huey_worker_drops_every_kind_of_garbage_and_goes_on(huey_setting
     assert "os.system not found in TaskRegistry" in log
     assert "Job not-a-job-id: error in the huey shim" in log
     assert Job.objects.get().status == "SUCCESSFUL"
+
+
+@pytest.mark.django_db
+def test_a_replayed_message_runs_its_job_once(huey_settings, caplog):
+    """A Redis writer cannot forge a message, but can copy a real one: the job still runs once."""
+    result = tasks.add.enqueue(2, 3)
+    backend = task_backends["default"]
+    backend.sweep(JobStore(), older_than=0)  # publishes now: the test's transaction never commits
+    huey = backend.huey("default")
+    (raw,) = huey.storage.enqueued_items()
+    for _ in range(3):
+        huey.storage.enqueue(raw, 0)
+    with caplog.at_level(logging.INFO, logger="django_jobs"):
+        assert run_until_empty() == 1
+    result.refresh()
+    assert result.return_value == 5 and result.attempts == 1
+    ignored = [r for r in caplog.records if "not a due READY job" in r.getMessage()]
+    assert len(ignored) == 3
