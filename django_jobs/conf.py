@@ -6,6 +6,8 @@ Problems are reported as sentences naming the key, the expectation and the
 value found; ``manage.py check`` shows them (see ``checks.py``).
 """
 
+import ipaddress
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -35,8 +37,10 @@ def _positive_int(value: Any) -> str | None:
 
 
 def _positive_number(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         return "must be a positive number"
+    if not math.isfinite(value):
+        return "must be a positive, finite number"
     return None
 
 
@@ -87,6 +91,17 @@ def _keys_in(known: set[str]) -> Check:
     return check
 
 
+def _networks(value: Any) -> bool:
+    if not isinstance(value, list | tuple):
+        return False
+    try:
+        for network in value:
+            ipaddress.ip_network(network)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _webhooks(value: Any) -> str | None:
     if problem := _keys_in(WEBHOOK_KEYS)(value):
         return problem
@@ -95,13 +110,8 @@ def _webhooks(value: Any) -> str | None:
         isinstance(s, str) and s.startswith("whsec_") for s in secrets.values()
     ):
         return "['SECRETS'] must map names to 'whsec_...' secrets"
-    try:
-        import ipaddress
-
-        for network in value.get("ALLOWED_NETWORKS", []):
-            ipaddress.ip_network(network)
-    except (TypeError, ValueError) as exc:
-        return f"['ALLOWED_NETWORKS'] must be a list of networks like '10.0.0.0/8' ({exc})"
+    if not _networks(value.get("ALLOWED_NETWORKS", [])):
+        return "['ALLOWED_NETWORKS'] must be a list of networks like '10.0.0.0/8'"
     if "TIMEOUT" in value and _positive_number(value["TIMEOUT"]):
         return "['TIMEOUT'] must be a positive number of seconds"
     return None
@@ -162,7 +172,7 @@ def validate(raw: Any) -> list[str]:
     if raw is None:
         return []
     if not isinstance(raw, Mapping):
-        return [f"JOBS must be a dict, got: {raw!r}"]
+        return [f"JOBS must be a dict, got a {type(raw).__name__}"]  # its values may be secrets
     problems = [
         f"JOBS has an unknown key {key!r}; known keys are: {', '.join(SCHEMA)}"
         for key in raw

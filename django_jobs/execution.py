@@ -24,8 +24,9 @@ from django_jobs.compat import (
     task_started,
 )
 from django_jobs.conf import get_settings
-from django_jobs.exceptions import JobCancelled, PermanentFailure, UnknownTask
+from django_jobs.exceptions import InvalidPayload, JobCancelled, PermanentFailure, UnknownTask
 from django_jobs.models import Job
+from django_jobs.payload import bind_arguments, encode
 from django_jobs.retry import RetryPolicy, decide
 from django_jobs.store import JobStore
 from django_jobs.store.results import resolve_task, to_task_result
@@ -46,7 +47,8 @@ def run_job(job: Job, store: JobStore) -> Outcome:
     """Run a job that ``store`` has claimed (status RUNNING) and record what happened."""
     try:
         task = resolve_task(job.task_path)
-    except UnknownTask as exc:
+        _check_arguments(task, job)
+    except (UnknownTask, InvalidPayload) as exc:
         logger.error("Job %s: %s", job.pk, exc)
         return Outcome.FAILED if store.fail(job, exc) else Outcome.DISCARDED
     result = to_task_result(job, task)
@@ -70,6 +72,21 @@ def run_job(job: Job, store: JobStore) -> Outcome:
     return Outcome.SUCCEEDED
 
 
+def _check_arguments(task: Task, job: Job) -> None:
+    """Stored arguments that cannot bind would fail every attempt alike: fail the job once.
+
+    ``enqueue()`` checked them, but a row can be written by other means, and a string
+    stored as ``args`` would otherwise be spread into one argument per character.
+    """
+    if not isinstance(job.args, list):
+        raise InvalidPayload(f"stored arguments must be a list, got a {type(job.args).__name__}")
+    if not isinstance(job.kwargs, dict):
+        raise InvalidPayload(
+            f"stored keyword arguments must be a dict, got a {type(job.kwargs).__name__}"
+        )
+    bind_arguments(task.func, job.args, job.kwargs, takes_context=task.takes_context)
+
+
 def _call(task: Task, job: Job, result: TaskResult) -> Any:
     args = list(job.args)
     if task.takes_context:
@@ -80,8 +97,10 @@ def _call(task: Task, job: Job, result: TaskResult) -> Any:
 
 
 def _jsonable(value: Any) -> Any:
+    # Lenient about int keys (they become strings), strict about what a database refuses:
+    # a result it cannot store would otherwise leave the job RUNNING until its lease ends.
     try:
-        return json.loads(json.dumps(value, allow_nan=False))
+        return json.loads(encode(value, string_keys=False))
     except (TypeError, ValueError) as exc:
         raise PermanentFailure(f"return value is not JSON-serialisable: {exc}") from exc
 
@@ -117,16 +136,26 @@ def retry_policy(job: Job) -> RetryPolicy:
     )
 
 
-def _exception_classes(paths: list[str] | None) -> tuple[type[BaseException], ...] | None:
-    if not paths:
+def _exception_classes(paths: Any) -> tuple[type[BaseException], ...] | None:
+    """The stored ``retry_on`` classes; None (retry on any error) when none is usable."""
+    if not paths or not isinstance(paths, list):
         return None
     classes = []
     for path in paths:
-        try:
-            classes.append(import_string(path))
-        except ImportError:
-            logger.warning("retry_on class %r no longer exists; ignoring it", path)
-    return tuple(classes)
+        found = _exception_class(path)
+        if found is None:
+            logger.warning("retry_on %r is not an exception class (any more); ignoring it", path)
+        else:
+            classes.append(found)
+    return tuple(classes) or None
+
+
+def _exception_class(path: Any) -> type[BaseException] | None:
+    try:
+        found = import_string(path) if isinstance(path, str) else None
+    except ImportError:
+        return None
+    return found if isinstance(found, type) and issubclass(found, BaseException) else None
 
 
 def _signal_sender(backend_name: str) -> type | None:

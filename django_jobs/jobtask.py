@@ -4,23 +4,31 @@ Our backends set ``task_class = JobTask``, so Django 6.1's ``@task(max_attempts=
 builds one directly; :func:`task` offers the same signature on every Django line.
 """
 
+import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, overload
 
 from django_jobs.compat import (
     DEFAULT_TASK_BACKEND_ALIAS,
     DEFAULT_TASK_PRIORITY,
     DEFAULT_TASK_QUEUE_NAME,
+    TASK_MAX_PRIORITY,
+    TASK_MIN_PRIORITY,
+    InvalidTask,
     Task,
     task_backends,
 )
 from django_jobs.conf import JobsSettings
 from django_jobs.exceptions import InvalidJobOptions
+from django_jobs.payload import text_problem
 from django_jobs.retry import RetryPolicy
 
 UNIQUE_KEY_MAX_LENGTH = 255
+QUEUE_NAME_MAX_LENGTH = 100  # the Job.queue_name column
+MAX_ATTEMPTS_LIMIT = 2**31 - 1  # the Job.max_attempts column on every database
 OPTION_NAMES = ("max_attempts", "backoff", "retry_on", "timeout", "unique_key")
 
 
@@ -90,7 +98,59 @@ class JobTask(Task):
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _storable_string(value: Any, max_length: int) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= max_length and not text_problem(value)
+
+
+def field_problems(task: Task) -> list[str]:
+    """Sentences for Django's own fields of the wrong type.
+
+    Django's check compares ``priority`` with ``<``, looks ``queue_name`` up in a set
+    and calls ``run_after.utcoffset()``: a string, a list or a date there would
+    escape as a TypeError or AttributeError instead of a sentence.
+    """
+    problems = []
+    priority = task.priority
+    if not (
+        _is_number(priority)
+        and priority == int(priority)
+        and TASK_MIN_PRIORITY <= priority <= TASK_MAX_PRIORITY
+    ):
+        problems.append(
+            f"priority must be a whole number between {TASK_MIN_PRIORITY} and "
+            f"{TASK_MAX_PRIORITY}, got: {priority!r}"
+        )
+    if not _storable_string(task.queue_name, QUEUE_NAME_MAX_LENGTH):
+        problems.append(
+            f"queue_name must be a non-empty string of at most {QUEUE_NAME_MAX_LENGTH} "
+            f"characters, got: {task.queue_name!r}"
+        )
+    if task.run_after is not None and (problem := _run_after_problem(task.run_after)):
+        problems.append(problem)
+    return problems
+
+
+def _run_after_problem(run_after: Any) -> str | None:
+    if not isinstance(run_after, datetime):
+        return f"run_after must be an aware datetime, got: {run_after!r}"
+    if run_after.utcoffset() is None:
+        return None  # naive: Django's own check says so
+    try:
+        run_after.astimezone(UTC)
+    except OverflowError:
+        return (
+            "run_after must be an aware datetime within the years 1 to 9999 in UTC, "
+            f"got: {run_after!r}"
+        )
+    return None
+
+
+def validate_fields(task: Task) -> None:
+    if problems := field_problems(task):
+        raise InvalidTask("; ".join(problems))
 
 
 def option_problems(task: JobTask) -> list[str]:
@@ -99,13 +159,20 @@ def option_problems(task: JobTask) -> list[str]:
     if task.max_attempts is not None and (
         not isinstance(task.max_attempts, int)
         or isinstance(task.max_attempts, bool)
-        or task.max_attempts < 1
+        or not 1 <= task.max_attempts <= MAX_ATTEMPTS_LIMIT
     ):
-        problems.append(f"max_attempts must be a whole number >= 1, got: {task.max_attempts!r}")
+        problems.append(
+            f"max_attempts must be a whole number from 1 to {MAX_ATTEMPTS_LIMIT}, "
+            f"got: {task.max_attempts!r}"
+        )
     if task.backoff is not None and (not _is_number(task.backoff) or task.backoff < 0):
-        problems.append(f"backoff must be a number of seconds >= 0, got: {task.backoff!r}")
-    if task.timeout is not None and (not _is_number(task.timeout) or task.timeout <= 0):
-        problems.append(f"timeout must be a positive number of seconds, got: {task.timeout!r}")
+        problems.append(f"backoff must be a finite number of seconds >= 0, got: {task.backoff!r}")
+    if task.timeout is not None and (
+        not _is_number(task.timeout) or not 0 < task.timeout <= threading.TIMEOUT_MAX
+    ):
+        problems.append(
+            f"timeout must be a positive, finite number of seconds, got: {task.timeout!r}"
+        )
     if task.retry_on is not None and not (
         isinstance(task.retry_on, tuple)
         and task.retry_on
@@ -114,14 +181,10 @@ def option_problems(task: JobTask) -> list[str]:
         problems.append(f"retry_on must be exception classes, got: {task.retry_on!r}")
     elif task.retry_on and any("<locals>" in class_path(c) for c in task.retry_on):
         problems.append("retry_on classes must be defined at module level")
-    if task.unique_key is not None and (
-        not isinstance(task.unique_key, str)
-        or not task.unique_key
-        or len(task.unique_key) > UNIQUE_KEY_MAX_LENGTH
-    ):
+    if task.unique_key is not None and not _storable_string(task.unique_key, UNIQUE_KEY_MAX_LENGTH):
         problems.append(
             f"unique_key must be a non-empty string of at most {UNIQUE_KEY_MAX_LENGTH} "
-            f"characters, got: {task.unique_key!r}"
+            f"characters, without NUL or lone surrogates, got: {task.unique_key!r}"
         )
     return problems
 

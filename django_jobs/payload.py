@@ -6,11 +6,14 @@ here, with a sentence, before anything is stored.
 
 import inspect
 import json
+import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
 from django_jobs.exceptions import InvalidPayload
+
+MAX_DEPTH = 100  # deeper data would exhaust Python's recursion limit somewhere downstream
 
 
 @lru_cache(maxsize=1024)
@@ -35,10 +38,61 @@ def bind_arguments(
         raise InvalidPayload(f"Arguments don't match {name}{signature}: {exc}") from exc
 
 
+def text_problem(text: str) -> str | None:
+    """Why a database could not store ``text`` as it is, or None."""
+    if "\x00" in text:
+        return "strings may not contain NUL characters (PostgreSQL cannot store them)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "strings must be valid Unicode, not contain a lone surrogate"
+    return None
+
+
+def _children(item: dict | list | tuple, *, string_keys: bool) -> list[Any]:
+    if not isinstance(item, dict):
+        return list(item)
+    for key in item:
+        if string_keys and not isinstance(key, str):
+            raise ValueError(
+                f"dict keys must be strings, got the {type(key).__name__} key {reprlib.repr(key)}"
+            )
+    return [*(key for key in item if isinstance(key, str)), *item.values()]
+
+
+def _check(value: Any, *, string_keys: bool) -> None:
+    """Refuse what ``json.dumps`` would silently change, or a database refuse, in ``value``.
+
+    JSON turns ``{1: "a", "1": "b"}`` into ``{"1": "b"}`` without a word, and
+    PostgreSQL refuses strings SQLite stores: both must fail at enqueue, the same
+    way on every database. Walked without recursion, because depth is what it checks.
+    """
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str) and (problem := text_problem(item)):
+            raise ValueError(problem)
+        if isinstance(item, dict | list | tuple):
+            if depth > MAX_DEPTH:
+                raise ValueError(
+                    f"it is nested more than {MAX_DEPTH} levels deep (or contains itself)"
+                )
+            stack.extend((child, depth + 1) for child in _children(item, string_keys=string_keys))
+
+
+def encode(value: Any, *, string_keys: bool = True) -> str:
+    """``value`` as strict JSON, or TypeError/ValueError saying why it cannot be.
+
+    With ``string_keys=False`` other scalar keys become strings, as ``json.dumps`` does.
+    """
+    _check(value, string_keys=string_keys)
+    return json.dumps(value, allow_nan=False, separators=(",", ":"))
+
+
 def to_json(value: Any, what: str) -> str:
     """Encode ``value`` as strict JSON (no NaN, no objects) or raise InvalidPayload."""
     try:
-        return json.dumps(value, allow_nan=False, separators=(",", ":"))
+        return encode(value)
     except (TypeError, ValueError) as exc:
         raise InvalidPayload(f"{what} must be JSON-serialisable: {exc}") from exc
 

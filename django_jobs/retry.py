@@ -22,7 +22,8 @@ class RetryPolicy:
 
     def delay_for(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
-        base = min(self.cap, self.backoff * 2 ** max(0, attempt - 1))
+        # 2**62 times any backoff passes every cap; a larger power overflows a float.
+        base = min(self.cap, self.backoff * 2 ** min(max(0, attempt - 1), 62))
         spread = base * self.jitter * (2 * rand() - 1)
         return max(0.0, base + spread)
 

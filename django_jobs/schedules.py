@@ -182,7 +182,7 @@ def _problems_of(name: str, entry: Any) -> list[str]:
     if isinstance(entry.get("timezone"), str):
         try:
             ZoneInfo(entry["timezone"])
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a directory
             problems.append(f"{where}['timezone'] is not a known time zone: {entry['timezone']!r}")
     for key, allowed in (("catch_up", CATCH_UP), ("overlap", OVERLAP)):
         if key in entry and entry[key] not in allowed:

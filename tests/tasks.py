@@ -119,4 +119,12 @@ def returns_object() -> object:
     return object()
 
 
+UNSTORABLE = {"nul": "a\x00b", "surrogate": "\ud800", "int keys": {1: "one"}}
+
+
+@task
+def returns_unstorable(kind: str) -> object:
+    return UNSTORABLE[kind]
+
+
 not_a_task = print

@@ -24,7 +24,7 @@ from django_jobs.compat import (
     task_enqueued,
 )
 from django_jobs.conf import get_settings
-from django_jobs.jobtask import JobTask, class_path, validate_options
+from django_jobs.jobtask import JobTask, class_path, validate_fields, validate_options
 from django_jobs.payload import prepare
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ class JobsBackend(BaseTaskBackend):
     known_options: ClassVar[frozenset[str]] = frozenset()
 
     def validate_task(self, task: Task) -> None:
+        validate_fields(task)  # first: Django's check assumes the types are right
         super().validate_task(task)
         validate_options(task)
 

@@ -203,7 +203,7 @@ class HueyBackend(JobsBackend):
                     for task in huey.read_schedule(far_future):
                         huey.enqueue(task)
                 while ran < max_jobs and huey.storage.queue_size():
-                    task = huey.dequeue()
+                    task = _dequeue(huey)
                     if task is not None:
                         ran += run_published_job(
                             self.alias, task.args[0], due_only=not include_scheduled
@@ -217,6 +217,15 @@ class HueyBackend(JobsBackend):
     def check(self, **kwargs: Any) -> Any:
         yield from super().check(**kwargs)
         yield from check_huey_options(self.alias, self.options)
+
+
+def _dequeue(huey: Any) -> Any:
+    """The next task, or None for a message that cannot be read (dropped, as the consumer does)."""
+    try:
+        return huey.dequeue()
+    except Exception as exc:  # noqa: BLE001 - huey's consumer also logs and goes on
+        logger.warning("Queue %s: dropped a message that cannot be read: %s", huey.name, exc)
+        return None
 
 
 def run_published_job(alias: str, job_id: Any, *, due_only: bool = True) -> bool:

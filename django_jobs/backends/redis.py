@@ -8,6 +8,7 @@ project is refused before it is even decoded.
 
 import datetime
 import json
+import reprlib
 from typing import Any
 
 from django.core import signing
@@ -15,6 +16,8 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 SALT = "django_jobs.huey.message"
+
+_short = reprlib.Repr(maxstring=160)
 
 _pools: dict[str, Any] = {}
 
@@ -76,9 +79,13 @@ class SignedJSONSerializer:
     def deserialize(self, raw: bytes) -> Any:
         try:
             data = json.loads(self.signer.unsign(raw.decode()))
+            if not isinstance(data, dict):
+                raise TypeError(f"a message is a JSON object, not {type(data).__name__}")
             for name in self.TIME_FIELDS:
                 data[name] = _decode_time(data.get(name))
             data["args"] = tuple(data.get("args") or ())
             return self.message_class(**data)
         except (signing.BadSignature, UnicodeDecodeError, ValueError, TypeError) as exc:
-            raise UntrustedMessage(f"refused a queue message: {exc}") from exc
+            # Whoever wrote to Redis chose this text: short and escaped, it forges no log line.
+            reason = f"{type(exc).__name__}: {_short.repr(str(exc))}"
+            raise UntrustedMessage(f"refused a queue message: {reason}") from exc

@@ -18,7 +18,6 @@ import json
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from django.utils import timezone
@@ -29,11 +28,14 @@ from django_jobs.conf import get_settings
 from django_jobs.exceptions import InvalidPayload, PermanentFailure, RetryLater
 from django_jobs.jobtask import JobTask
 from django_jobs.models import WebhookDelivery
-from django_jobs.tasks.ssrf import resolve_public
+from django_jobs.payload import bind_arguments
+from django_jobs.tasks.ssrf import host_and_port, resolve_public
 
 RETRY_STATUSES = {408, 429}
 MAX_RETRY_AFTER = 3600.0
 BODY_LIMIT = 2000
+URL_LIMIT = 2000  # WebhookDelivery.endpoint_url
+EVENT_TYPE_LIMIT = 200  # WebhookDelivery.event_type
 
 
 def sign(secret: str, event_id: str, timestamp: str, body: str) -> str:
@@ -61,14 +63,27 @@ def check_arguments(
     key_name: Any = "default",
     **extra: Any,
 ) -> None:
-    """Refuse a delivery that could never succeed, before anything is stored."""
-    parts = urlsplit(endpoint_url) if isinstance(endpoint_url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    """Refuse a delivery that could never succeed, before anything is stored.
+
+    The limits are the columns each attempt is recorded in: a value too long for
+    them would fail the job after the receiver got the event, and it would be sent again.
+    """
+    if not isinstance(endpoint_url, str) or len(endpoint_url) > URL_LIMIT:
         raise InvalidPayload(
-            f"endpoint_url must be an http(s) URL with a host, got: {endpoint_url!r}"
+            f"endpoint_url must be an http(s) URL of at most {URL_LIMIT} characters, "
+            f"got: {endpoint_url!r:.200}"
         )
-    if not isinstance(event_type, str) or not event_type:
-        raise InvalidPayload(f"event_type must be a non-empty string, got: {event_type!r}")
+    try:
+        host_and_port(endpoint_url)
+    except ValueError as exc:
+        raise InvalidPayload(str(exc)) from None
+    if not isinstance(event_type, str) or not 0 < len(event_type) <= EVENT_TYPE_LIMIT:
+        raise InvalidPayload(
+            f"event_type must be a non-empty string of at most {EVENT_TYPE_LIMIT} characters, "
+            f"got: {event_type!r:.200}"
+        )
+    if not isinstance(key_name, str):
+        raise InvalidPayload(f"key_name must be the name of a secret, got: {key_name!r:.200}")
     config = get_settings().WEBHOOKS
     if not config.get("SECRET_RESOLVER") and key_name not in config.get("SECRETS", {}):
         raise InvalidPayload(f"no webhook secret named {key_name!r} in JOBS['WEBHOOKS']['SECRETS']")
@@ -79,6 +94,7 @@ class WebhookTask(JobTask):
     """A JobTask that checks webhook arguments at enqueue."""
 
     def enqueue(self, *args: Any, **kwargs: Any) -> TaskResult:
+        bind_arguments(self.func, args, kwargs, takes_context=self.takes_context)
         check_arguments(*args, **kwargs)
         return JobTask.enqueue(self, *args, **kwargs)
 
@@ -94,6 +110,8 @@ def retry_after(response: httpx.Response) -> float | None:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
+        if when.tzinfo is None:  # "-0000": UTC, says RFC 5322, though of unknown origin
+            when = when.replace(tzinfo=datetime.UTC)
         seconds = (when - datetime.datetime.now(datetime.UTC)).total_seconds()
     return min(MAX_RETRY_AFTER, max(0.0, seconds))
 
@@ -105,6 +123,7 @@ def _record(
     url: str,
     started: float,
     response: httpx.Response | None = None,
+    body: str = "",
     error: str = "",
 ) -> None:
     WebhookDelivery.objects.create(
@@ -115,12 +134,53 @@ def _record(
         attempt=context.attempt,
         status_code=response.status_code if response is not None else None,
         duration_ms=int((time.monotonic() - started) * 1000),
-        response_body=response.text[:BODY_LIMIT] if response is not None else "",
-        error=error[:BODY_LIMIT],
+        response_body=_storable(body),
+        error=_storable(error),
     )
 
 
-def _outcome(response: httpx.Response) -> dict[str, Any]:
+def _storable(text: str) -> str:
+    # The receiver chose these bytes; PostgreSQL refuses NUL in text.
+    return text[:BODY_LIMIT].replace("\x00", "\ufffd")
+
+
+def _read_start(response: httpx.Response, deadline: float) -> str:
+    """At most BODY_LIMIT bytes of the answer, read before ``deadline``.
+
+    The receiver decides how much it sends and how slowly: reading it all would
+    let a huge or dribbling answer hold the worker's memory or thread.
+    """
+    body = b""
+    try:
+        for chunk in response.iter_raw():
+            body += chunk
+            if len(body) >= BODY_LIMIT or time.monotonic() > deadline:
+                break
+    except httpx.TransportError:
+        pass  # the status is what counts: a 2xx was received, sending again would duplicate
+    return body[:BODY_LIMIT].decode("utf-8", errors="replace")
+
+
+def _post(endpoint_url: str, address: str, body: str, headers: dict, timeout: float) -> Any:
+    """POST to the address the SSRF guard checked; return the response and its start."""
+    url = httpx.URL(endpoint_url)
+    deadline = time.monotonic() + timeout
+    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        request = client.build_request(
+            "POST",
+            url.copy_with(host=address),
+            content=body,
+            headers={**headers, "host": url.netloc.decode()},
+            extensions={"sni_hostname": url.host},  # TLS still checks the real host name
+        )
+        response = client.send(request, stream=True)
+        try:
+            return response, _read_start(response, deadline)
+        finally:
+            response.close()
+
+
+def _outcome(response: httpx.Response, text: str) -> dict[str, Any]:
     code = response.status_code
     if 200 <= code < 300:
         return {"status_code": code}
@@ -128,7 +188,7 @@ def _outcome(response: httpx.Response) -> dict[str, Any]:
         raise RetryLater(delay=retry_after(response), message=f"receiver answered {code}")
     if 300 <= code < 400:
         raise PermanentFailure(f"receiver answered a redirect ({code}); redirects are not followed")
-    raise PermanentFailure(f"receiver answered {code}: {response.text[:200]}")
+    raise PermanentFailure(f"receiver answered {code}: {text[:200]}")
 
 
 def deliver_webhook(
@@ -143,10 +203,9 @@ def deliver_webhook(
         separators=(",", ":"),
     )
     timestamp = str(int(time.time()))
-    url = httpx.URL(endpoint_url)
     headers = {
+        "accept-encoding": "identity",  # the answer's start is recorded as it comes
         "content-type": "application/json",
-        "host": url.netloc.decode(),
         "user-agent": "django-jobs-webhooks",
         "webhook-id": event_id,
         "webhook-timestamp": timestamp,
@@ -154,20 +213,12 @@ def deliver_webhook(
     }
     started = time.monotonic()
     try:
-        with httpx.Client(timeout=config.get("TIMEOUT", 10.0), follow_redirects=False) as client:
-            request = client.build_request(
-                "POST",
-                url.copy_with(host=address),
-                content=body,
-                headers=headers,
-                extensions={"sni_hostname": url.host},  # TLS still checks the real host name
-            )
-            response = client.send(request)
+        response, text = _post(endpoint_url, address, body, headers, config.get("TIMEOUT", 10.0))
     except httpx.HTTPError as exc:
         _record(context, event_id, event_type, endpoint_url, started, error=repr(exc))
         raise ConnectionError(f"webhook delivery failed: {exc!r}") from exc
-    _record(context, event_id, event_type, endpoint_url, started, response)
-    return {**_outcome(response), "event_id": event_id}
+    _record(context, event_id, event_type, endpoint_url, started, response, text)
+    return {**_outcome(response, text), "event_id": event_id}
 
 
 deliver_webhook = WebhookTask(  # type: ignore[assignment]

@@ -1,0 +1,158 @@
+"""Garbage on Redis: refused before decoding, dropped with a log line, the next job runs.
+
+Anyone who can write to Redis can push bytes into huey's queue. Messages are
+signed JSON (see ``django_jobs/backends/redis.py``): what this project did not
+sign is refused before it is decoded, and even a signed message can only name
+the one task huey knows, which claims a stored job by id.
+"""
+
+import json
+import logging
+import pickle
+import signal
+from pathlib import Path
+
+import pytest
+from django.core import signing
+from huey.registry import Message
+from hypothesis import given
+from hypothesis import strategies as st
+
+from django_jobs.backends.redis import SALT, SignedJSONSerializer, UntrustedMessage
+from django_jobs.compat import task_backends
+from django_jobs.models import Job
+from django_jobs.store import JobStore
+from django_jobs.testing import run_until_empty
+from tests import tasks
+from tests.badinput.strategies import examples, json_values
+from tests.worker.helpers import WorkerProcess, ledger_lines, wait_until
+
+serializer = SignedJSONSerializer(Message)
+
+
+class Exploit:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("touch /tmp/django-jobs-pwned",))
+
+
+def message(name="django_jobs.run", args=("not-a-job-id",), **fields) -> Message:
+    return Message(id="forged", name=name, retries=0, retry_delay=0, args=args, kwargs={}, **fields)
+
+
+def signed(data, key=None) -> bytes:
+    return signing.Signer(key=key, salt=SALT).sign(json.dumps(data)).encode()
+
+
+def garbage(huey) -> dict[str, bytes]:
+    """One of each kind of message a Redis writer could push."""
+    (shim,) = huey._registry._registry.values()
+    body = message()._asdict()
+    return {
+        "random bytes": b"\x00\xff\xfe garbage",
+        "unsigned JSON": json.dumps(body).encode(),
+        "JSON signed with another key": signed(body, key="not-this-projects-secret-key"),
+        "pickle": pickle.dumps(Exploit()),
+        "signed, not a message": signed(["a", "list"]),
+        "signed, naming os.system": serializer.serialize(message("os.system", ("touch x",))),
+        "signed, naming no job": huey.serialize_task(shim(args=("not-a-job-id",))),
+    }
+
+
+@examples(200)
+@given(raw=st.binary(max_size=200))
+def test_random_bytes_are_always_refused(raw):
+    with pytest.raises(UntrustedMessage, match="refused a queue message"):
+        serializer.deserialize(raw)
+
+
+@examples(100)
+@given(data=json_values, key=st.text(min_size=1, max_size=20))
+def test_json_signed_with_any_other_key_is_refused(settings, data, key):
+    if key == settings.SECRET_KEY:
+        return
+    with pytest.raises(UntrustedMessage):
+        serializer.deserialize(signed(data, key=key))
+
+
+@examples(150)
+@given(
+    data=json_values
+    | st.fixed_dictionaries(
+        {},
+        optional={name: json_values | st.text(max_size=30) for name in (*Message._fields, "extra")},
+    )
+)
+def test_signed_json_is_a_message_or_refused_never_an_error(data):
+    try:
+        decoded = serializer.deserialize(signed(data))
+    except UntrustedMessage:
+        return
+    assert isinstance(decoded, Message)
+
+
+def test_a_refusal_cannot_forge_log_lines():
+    forged = b"x:" + b"sig\nERROR fake log line"
+    with pytest.raises(UntrustedMessage) as error:
+        serializer.deserialize(forged)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.django_db
+def test_run_until_empty_drops_garbage_with_a_log_line_and_runs_the_next_job(huey_settings, caplog):
+    huey = task_backends["default"].huey("default")
+    messages = garbage(huey)
+    for raw in messages.values():
+        huey.storage.enqueue(raw, 0)
+    result = tasks.add.enqueue(2, 3)
+    with caplog.at_level(logging.WARNING, logger="django_jobs"):
+        assert run_until_empty() == 1
+    result.refresh()
+    assert result.return_value == 5
+    dropped = [r for r in caplog.records if "dropped a message" in r.getMessage()]
+    assert len(dropped) == len(messages) - 1  # the one naming no job reaches the shim
+    assert huey.storage.queue_size() == 0
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_real_huey_worker_drops_every_kind_of_garbage_and_goes_on(huey_settings, tmp_path):
+    ledger = tmp_path / "ledger.txt"
+    huey = task_backends["default"].huey("default")
+    for raw in garbage(huey).values():
+        huey.storage.enqueue(raw, 0)
+    env = {"JOBS_TEST_BACKEND": "huey", "REDIS_URL": huey_settings.url}
+    worker = WorkerProcess("--concurrency", "1", "--no-scheduler", ledger=ledger, env=env)
+    try:
+        wait_until(lambda: huey.storage.queue_size() == 0)
+        tasks.record.enqueue(7)
+        wait_until(lambda: ledger_lines(ledger) == ["7"])
+        worker.signal(signal.SIGTERM)
+        assert worker.wait() == 0, worker.output
+    finally:
+        if worker.process.poll() is None:
+            worker.kill()
+    log = Path(worker._log_path).read_text()
+    assert log.count("UntrustedMessage: refused a queue message") == 5, log
+    assert "os.system not found in TaskRegistry" in log
+    assert "Job not-a-job-id: error in the huey shim" in log
+    assert Job.objects.get().status == "SUCCESSFUL"
+
+
+@pytest.mark.django_db
+def test_a_replayed_message_runs_its_job_once(huey_settings, caplog):
+    """A Redis writer cannot forge a message, but can copy a real one: the job still runs once."""
+    result = tasks.add.enqueue(2, 3)
+    backend = task_backends["default"]
+    backend.sweep(JobStore(), older_than=0)  # publishes now: the test's transaction never commits
+    huey = backend.huey("default")
+    (raw,) = huey.storage.enqueued_items()
+    for _ in range(3):
+        huey.storage.enqueue(raw, 0)
+    with caplog.at_level(logging.INFO, logger="django_jobs"):
+        assert run_until_empty() == 1
+    result.refresh()
+    assert result.return_value == 5 and result.attempts == 1
+    ignored = [r for r in caplog.records if "not a due READY job" in r.getMessage()]
+    assert len(ignored) == 3
