@@ -20,6 +20,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
 from django_jobs import api
+from django_jobs.admin.base import ReadOnlyAdmin
 from django_jobs.admin.chart import hourly_chart
 from django_jobs.admin.filters import storable
 from django_jobs.admin.links import job_list_url
@@ -73,20 +74,11 @@ def _schedule_rows() -> list[dict[str, Any]]:
 
 
 @admin.register(Dashboard)
-class DashboardAdmin(admin.ModelAdmin):
+class DashboardAdmin(ReadOnlyAdmin):
     """Not a model page: the admin index links here, and the page is the dashboard."""
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm("django_jobs.view_job")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
