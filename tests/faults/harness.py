@@ -23,9 +23,12 @@ WORKER_ARGS = ("--concurrency", "4", "--no-scheduler")
 
 
 class Drill:
-    def __init__(self, ledger: Path, *, redis_url: str | None = None) -> None:
+    def __init__(self, ledger: Path, *, redis_url: str | None = None, quiet: bool = False) -> None:
+        """``quiet``: workers log warnings only, not a line per job (long runs)."""
         self.ledger = ledger
         self.env = {"JOBS_TEST_BACKEND": "huey", "REDIS_URL": redis_url} if redis_url else {}
+        if quiet:
+            self.env["JOBS_LOG_LEVEL"] = "WARNING"
         self.workers: list[WorkerProcess] = []
         self.faulted_pids: set[int] = set()
         self.restarts = 0
