@@ -14,6 +14,7 @@ never collects it.
 import argparse
 import contextlib
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -31,7 +32,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--minutes", type=float, required=True)
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
     parser.add_argument("--rate", type=float, default=20.0, help="jobs enqueued per second")
-    parser.add_argument("--job-seconds", type=float, default=0.05, help="mean job duration")
+    parser.add_argument("--job-seconds", type=float, default=0.2, help="mean job duration")
     parser.add_argument("--lease", type=float, default=10.0, help="JOBS['LEASE_SECONDS']")
     return parser.parse_args(argv)
 
@@ -89,6 +90,8 @@ def run(args: argparse.Namespace, directory: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # SIGTERM unwinds like Ctrl+C does, so servers and workers are stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     with tempfile.TemporaryDirectory(prefix="django-jobs-soak-") as name, servers(args, Path(name)):
         return run(args, Path(name))
 
