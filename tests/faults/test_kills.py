@@ -7,7 +7,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 @pytest.mark.parametrize("drill", ["database", "huey"], indirect=True)
 def test_repeated_sigkill_while_draining_loses_nothing(drill):
-    numbers = drill.enqueue(5000)
+    numbers = drill.enqueue(5000, seconds=0.005)
     for _ in range(3):
         drill.start()
     drill.kill_while_draining(kills=6, every=(0.3, 1.0))
@@ -17,4 +17,4 @@ def test_repeated_sigkill_while_draining_loses_nothing(drill):
     assert report.problems() == []
     assert report.enqueued == len(numbers) == report.successful
     assert report.running == 0
-    assert report.explained_reruns or report.rescued_from_live == 0
+    assert report.worker_lost  # some kills landed mid-run and their leases were rescued

@@ -30,7 +30,7 @@ def assert_all_ran_once(drill) -> None:
 @pytest.mark.postgres_only
 @pytest.mark.parametrize("drill", ["database", "huey"], indirect=True)
 def test_postgres_restarts_under_draining_workers(drill, postgres_server):
-    drain_with_two_workers(drill, 3000)
+    drain_with_two_workers(drill, 2000)
     for _ in range(2):
         connection.close()
         postgres_server.restart()
@@ -53,7 +53,7 @@ def test_a_worker_stopped_right_after_a_postgres_restart_exits_cleanly(drill, po
 
 @pytest.mark.parametrize("drill", ["huey"], indirect=True)
 def test_redis_stops_mid_consumption_and_comes_back_empty(drill, huey_settings):
-    drain_with_two_workers(drill, 1500)
+    drain_with_two_workers(drill, 1000)
     huey_settings.stop()
     drill.enqueue(200)  # published later, by the workers' sweep
     time.sleep(1)

@@ -10,7 +10,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 @pytest.mark.parametrize("drill", ["database", "huey"], indirect=True)
 def test_sigterm_under_load_finishes_running_jobs_and_runs_none_twice(drill):
-    drill.enqueue(3000, seconds=0.005)
+    drill.enqueue(2000, seconds=0.005)
     for _ in range(2):
         drill.start()
     wait_until(lambda: drill.count(status="SUCCESSFUL") >= 300, timeout=60)
