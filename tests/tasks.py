@@ -57,6 +57,17 @@ def busy_for(n: int, seconds: float) -> int:
     return n
 
 
+@task(max_attempts=10, takes_context=True)
+def drill(context, n: int, seconds: float = 0.0) -> int:
+    """A fault-test job: each attempt records its start and end, so reruns can be told
+    from double claims; many attempts, so repeated kills do not exhaust them."""
+    _ledger(f"start {n} {context.attempt}")
+    if seconds:
+        time.sleep(seconds)
+    _ledger(f"end {n} {context.attempt}")
+    return context.attempt
+
+
 @task(max_attempts=3)
 def always_fail(message: str = "boom") -> None:
     raise ValueError(message)

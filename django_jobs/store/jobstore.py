@@ -27,6 +27,7 @@ from django_jobs.store.retention import RetentionMixin
 logger = logging.getLogger("django_jobs")
 
 RECOVERY_BATCH = 500
+UNIQUE_INSERT_TRIES = 10  # each lost race means the key changed hands meanwhile
 _DONE = {"worker_id": None, "lease_expires_at": None}
 
 
@@ -50,17 +51,19 @@ class JobStore(OutboxMixin, RetentionMixin):
         if job.unique_key is None:
             job.save(using=self.using, force_insert=True)
             return job, True
-        try:
-            with transaction.atomic(using=self.using):
-                job.save(using=self.using, force_insert=True)
-        except IntegrityError:
-            existing = self.jobs.filter(active_unique_key=job.unique_key).first()
-            if existing is None:  # finished between our insert and this read: try once more
+        for _ in range(UNIQUE_INSERT_TRIES):
+            try:
                 with transaction.atomic(using=self.using):
                     job.save(using=self.using, force_insert=True)
                 return job, True
-            return existing, False
-        return job, True
+            except IntegrityError as exc:
+                conflict = exc
+            existing = self.jobs.filter(active_unique_key=job.unique_key).first()
+            if existing is not None:
+                return existing, False
+            # The holder finished between our insert and this read, and other enqueues
+            # race for the freed key as well: insert again.
+        raise conflict
 
     def create_many(self, jobs: list[Job]) -> list[Job]:
         """Insert jobs without unique keys (one prepared INSERT, run for each)."""

@@ -130,5 +130,5 @@ class HueyWorker(Worker):
                 for _, thread in consumer.worker_threads:
                     thread.join(timeout=2)
         maintenance.join(timeout=1)
-        maintenance.heartbeat()
+        maintenance.last_heartbeat()
         return EXIT_FORCED if self.signals.force.is_set() else EXIT_OK

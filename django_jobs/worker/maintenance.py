@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 from django.db.models import F
 from django.utils import timezone
 
@@ -56,6 +56,22 @@ class Maintenance(threading.Thread):
             logger.warning("Worker %s maintenance failed (%s); will retry", self.worker_id, exc)
         finally:
             close_old_connections()
+
+    def last_heartbeat(self) -> None:
+        """Report the final count at shutdown, from the stopping (main) thread.
+
+        That thread may have sat idle through a database restart (a huey worker's
+        main thread never queries), so its connection can be dead: on an error,
+        reconnect and try once more. A failure costs the report, never the clean exit.
+        """
+        for attempt in (1, 2):
+            try:
+                self.heartbeat()
+                return
+            except DatabaseError as exc:
+                connections[self.store.using].close()
+                if attempt == 2:
+                    logger.warning("Worker %s: last heartbeat failed (%s)", self.worker_id, exc)
 
     def heartbeat(self) -> None:
         ids = [job.pk for job in self._running_jobs()]

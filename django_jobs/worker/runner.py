@@ -197,7 +197,7 @@ class Worker:
         if unfinished:
             logger.warning("Worker %s handed back %d unfinished job(s)", self.id, len(unfinished))
         maintenance.join(timeout=1)
-        maintenance.heartbeat()
+        maintenance.last_heartbeat()
         return EXIT_FORCED if self.signals.force.is_set() else EXIT_OK
 
     def _register(self) -> None:

@@ -1,0 +1,61 @@
+"""The servers go away under draining workers: PostgreSQL restarts, Redis stops and comes
+back empty. Workers outlive both, and every job still runs, and runs once."""
+
+import time
+
+import pytest
+from django.db import connection
+
+from django_jobs.models import Worker
+from tests.worker.helpers import wait_until
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+def drain_with_two_workers(drill, count: int) -> None:
+    drill.enqueue(count, seconds=0.002)
+    for _ in range(2):
+        drill.start()
+    wait_until(lambda: drill.count(status="SUCCESSFUL") >= count // 5, timeout=60)
+
+
+def assert_all_ran_once(drill) -> None:
+    drill.wait_until_finished(timeout=120)
+    assert drill.stop_all() == [0, 0], [w.output for w in drill.workers]
+    report = drill.audit()
+    assert report.problems() == []
+    assert report.successful == report.enqueued == report.runs
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("drill", ["database", "huey"], indirect=True)
+def test_postgres_restarts_under_draining_workers(drill, postgres_server):
+    drain_with_two_workers(drill, 2000)
+    for _ in range(2):
+        connection.close()
+        postgres_server.restart()
+        time.sleep(0.5)
+    assert_all_ran_once(drill)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("drill", ["database", "huey"], indirect=True)
+def test_a_worker_stopped_right_after_a_postgres_restart_exits_cleanly(drill, postgres_server):
+    """The main thread's connection died in the restart while it sat idle: the stop must
+    not trip over it (it used to crash with exit code 1 and leave the worker row open)."""
+    worker = drill.start()
+    wait_until(lambda: Worker.objects.filter(pid=worker.process.pid).exists())
+    connection.close()
+    postgres_server.restart()
+    assert drill.stop_all() == [0], worker.output
+    assert Worker.objects.get(pid=worker.process.pid).stopped_at is not None
+
+
+@pytest.mark.parametrize("drill", ["huey"], indirect=True)
+def test_redis_stops_mid_consumption_and_comes_back_empty(drill, huey_settings):
+    drain_with_two_workers(drill, 1000)
+    huey_settings.stop()
+    drill.enqueue(200)  # published later, by the workers' sweep
+    time.sleep(1)
+    huey_settings.start()  # without persistence: every queued message is gone
+    assert_all_ran_once(drill)
