@@ -2,6 +2,7 @@
 
 import collections
 import signal
+import time
 
 import pytest
 from django.db import transaction
@@ -42,6 +43,18 @@ def test_four_processes_of_four_threads_run_each_job_exactly_once(ledger):
     assert len(counts) == 5000 and set(counts.values()) == {1}
     assert Job.objects.filter(status="SUCCESSFUL", attempts=1).count() == 5000
     assert sum(Worker.objects.values_list("jobs_done", flat=True)) == 5000
+
+
+def test_a_job_enqueued_in_an_open_transaction_waits_for_the_commit(ledger):
+    """A polling, running worker does not see the job until the enqueuing transaction commits."""
+    worker = WorkerProcess("--max-jobs", "1", ledger=ledger, env={"JOBS_TEST_POLL_INTERVAL": "0.1"})
+    wait_until(Worker.objects.exists)
+    with transaction.atomic():
+        tasks.record.enqueue(7)
+        time.sleep(2)  # twenty polls of a worker that would run a visible job at once
+        assert ledger_lines(ledger) == []
+    assert worker.wait() == 0, worker.output
+    assert ledger_lines(ledger) == ["7"]
 
 
 def test_sigkill_mid_job_loses_nothing(ledger):
