@@ -17,7 +17,8 @@ from django.dispatch import receiver
 
 SALT = "django_jobs.huey.message"
 
-_short = reprlib.Repr(maxstring=160)
+_short = reprlib.Repr()  # keyword arguments need Python 3.12
+_short.maxstring = 160
 
 _pools: dict[str, Any] = {}
 
