@@ -2,10 +2,9 @@
 
 import pytest
 from django.db import transaction
-from django.tasks import task as django_task
 
 from django_jobs import api
-from django_jobs.compat import InvalidTask, TaskResultStatus
+from django_jobs.compat import TASKS_PACKAGE, InvalidTask, TaskResultStatus, django_task
 from django_jobs.exceptions import InvalidPayload
 from django_jobs.models import Job
 from django_jobs.testing import capture_jobs, run_until_empty
@@ -72,7 +71,7 @@ def not_ours() -> None:
 def test_a_task_of_another_backend_is_refused(settings):
     settings.TASKS = {
         **settings.TASKS,
-        "other": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+        "other": {"BACKEND": f"{TASKS_PACKAGE}.backends.immediate.ImmediateBackend"},
     }
     with pytest.raises(TypeError, match="needs a django_jobs backend"):
         api.enqueue_many(not_ours.using(backend="other"), [((), {})])
