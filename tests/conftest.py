@@ -25,6 +25,14 @@ def pytest_configure(config):
         manager.register(pytest_plugin, "django_jobs")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item):
+    """Kill worker processes a test left running, before its fixtures (the database) go."""
+    from tests.worker.helpers import WorkerProcess
+
+    WorkerProcess.reap_all()
+
+
 @pytest.fixture(scope="session")
 def redis_server():
     """A real redis-server on a free loopback port, for the whole test session."""

@@ -5,6 +5,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 from tests.servers.process import ServerProcess, run_as
@@ -72,6 +73,17 @@ class PostgresServer(ServerProcess):
 
     def popen_kwargs(self) -> dict:
         return {"cwd": self.directory, **run_as(self._system_user)}
+
+    def _wait_until_ready(self) -> None:
+        """Listening is not ready: until startup ends PostgreSQL refuses logins with
+        "the database system is starting up", so wait for ``pg_isready`` too."""
+        super()._wait_until_ready()
+        deadline = time.monotonic() + self.start_timeout
+        probe = [str(self.bindir / "pg_isready"), "-q", "-h", self.host, "-p", str(self.port)]
+        while subprocess.run(probe, check=False).returncode != 0:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"postgres did not accept logins:\n{self.log_tail()}")
+            time.sleep(0.05)
 
     def command(self) -> list[str]:
         return [

@@ -1,5 +1,6 @@
 """Start real ``manage.py run_jobs`` processes against the test database."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -7,6 +8,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import ClassVar
 
 from django.db import connection
 
@@ -22,6 +24,14 @@ def database_url() -> str:
 
 
 class WorkerProcess:
+    """A ``run_jobs`` process (and any children it starts) in its own process group.
+
+    Every one started is reaped after its test (``tests/conftest.py``), so a test that
+    fails half-way cannot leave a worker running jobs of the tests that follow.
+    """
+
+    started: ClassVar[list["WorkerProcess"]] = []
+
     def __init__(self, *args: str, ledger: Path | None = None, env: dict | None = None) -> None:
         environment = {
             **os.environ,
@@ -41,7 +51,18 @@ class WorkerProcess:
                 env=environment,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
+        WorkerProcess.started.append(self)
+
+    @classmethod
+    def reap_all(cls) -> None:
+        """SIGKILL what is left of every worker started so far, children included."""
+        while cls.started:
+            worker = cls.started.pop()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(worker.process.pid, signal.SIGKILL)
+            worker.process.wait()
 
     def signal(self, signum: int = signal.SIGTERM) -> None:
         self.process.send_signal(signum)
