@@ -33,6 +33,7 @@ class Maintenance(threading.Thread):
         running_jobs: Callable[[], list[Job]],
         done_count: Callable[[], int],
         stop: threading.Event,
+        on_tick: Callable[[], None] = lambda: None,
     ) -> None:
         super().__init__(name="jobs-maintenance", daemon=True)
         self.worker_id = worker_id
@@ -43,6 +44,7 @@ class Maintenance(threading.Thread):
         self._done_count = done_count
         self._stopping = stop
         self._reported_done = 0
+        self._on_tick = on_tick
 
     def run(self) -> None:
         while not self._stopping.wait(self.interval):
@@ -56,6 +58,7 @@ class Maintenance(threading.Thread):
             logger.warning("Worker %s maintenance failed (%s); will retry", self.worker_id, exc)
         finally:
             close_old_connections()
+        self._on_tick()  # even after a database error: see worker/health.py
 
     def last_heartbeat(self) -> None:
         """Report the final count at shutdown, from the stopping (main) thread.
