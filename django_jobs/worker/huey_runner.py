@@ -94,6 +94,7 @@ class HueyWorker(Worker):
             self._wait_for_stop(consumers)
             return self._stop_consumers(consumers, maintenance)
         finally:
+            maintenance.halt(timeout=1)
             self._unregister()
 
     def _wait_for_stop(self, consumers: list) -> None:
@@ -138,6 +139,6 @@ class HueyWorker(Worker):
             for consumer in consumers:
                 for _, thread in consumer.worker_threads:
                     thread.join(timeout=2)
-        maintenance.join(timeout=1)
+        maintenance.halt(timeout=1)
         maintenance.last_heartbeat()
         return EXIT_FORCED if self.signals.force.is_set() else EXIT_OK

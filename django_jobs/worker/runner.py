@@ -94,6 +94,7 @@ class Worker:
             self._loop(pool)
             return self._shutdown(pool, maintenance)
         finally:
+            maintenance.halt(timeout=1)
             self._unregister()
 
     def touch_health(self) -> None:
@@ -116,7 +117,6 @@ class Worker:
             interval=self.settings.heartbeat_seconds,
             running_jobs=running_jobs,
             done_count=done_count,
-            stop=self.signals.stop,
             on_tick=self._beat_health,
             **extra,
         )
@@ -214,7 +214,7 @@ class Worker:
             self.store.release(job)
         if unfinished:
             logger.warning("Worker %s handed back %d unfinished job(s)", self.id, len(unfinished))
-        maintenance.join(timeout=1)
+        maintenance.halt(timeout=1)
         maintenance.last_heartbeat()
         return EXIT_FORCED if self.signals.force.is_set() else EXIT_OK
 

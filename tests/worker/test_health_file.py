@@ -87,7 +87,7 @@ def test_the_file_stays_fresh_while_draining_and_goes_after_a_forced_stop(tmp_pa
     worker = WorkerProcess("--health-file", str(health), "--grace", "60")
     wait_until(lambda: Job.objects.get(pk=result.id).status == "RUNNING")
     worker.signal(signal.SIGTERM)
-    stays_fresh(health, seconds=4.0)  # the maintenance thread has stopped; the drain touches
+    stays_fresh(health, seconds=4.0)  # the main loop has ended; the drain touches it
     worker.signal(signal.SIGTERM)
     assert worker.wait() == 1, worker.output
     assert not health.exists()
