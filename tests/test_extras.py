@@ -15,7 +15,7 @@ def declared_extras() -> set[str]:
 
 def mentioned_extras() -> dict[str, set[str]]:
     files = [ROOT / "README.md", *ROOT.glob("docs/**/*.md"), *ROOT.glob("django_jobs/**/*.py")]
-    files += [*ROOT.glob("deploy/**/*"), ROOT / "tox.ini", *ROOT.glob(".ci/*")]
+    files += [*ROOT.glob("docs/deploy/**/*"), ROOT / "tox.ini", *ROOT.glob(".ci/*")]
     found: dict[str, set[str]] = {}
     for path in files:
         if path.is_file():
