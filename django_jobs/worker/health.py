@@ -10,6 +10,7 @@ loop is stuck (a deadlock, a frozen process) stops touching it, and
 ``python -m django_jobs.probe`` then fails.
 """
 
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -17,6 +18,8 @@ from pathlib import Path
 
 STALL_SECONDS = 60.0  # longest a main loop may take to come round beyond a wait it announced
 MIN_TOUCH_INTERVAL = 1.0
+
+logger = logging.getLogger("django_jobs")
 
 
 class LoopWatch:
@@ -47,14 +50,21 @@ class HealthFile:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._touched_at = -MIN_TOUCH_INTERVAL
+        self._failing = False
 
     def touch(self) -> None:
         if time.monotonic() - self._touched_at < MIN_TOUCH_INTERVAL:
             return
         try:
             self.path.touch()
-        except OSError:
-            return  # a probe that cannot read a fresh file reports it; the worker goes on
+        except OSError as exc:
+            # The probe will report a stale file; the worker itself goes on. Said once, not
+            # every tick, until a touch succeeds again.
+            if not self._failing:
+                logger.warning("Cannot touch the health file %s: %s", self.path, exc)
+            self._failing = True
+            return
+        self._failing = False
         self._touched_at = time.monotonic()
 
     def remove(self) -> None:

@@ -141,3 +141,14 @@ def test_huey_consumer_threads_count_only_while_alive():
     finally:
         consumer.stop(graceful=True)
     assert not _threads_alive(consumer)
+
+
+def test_a_touch_that_fails_is_logged_once_and_the_worker_goes_on(tmp_path, caplog):
+    health = HealthFile(tmp_path / "gone" / "health")
+    with caplog.at_level("WARNING", logger="django_jobs"):
+        health.touch()
+        health.touch()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Cannot touch the health file {tmp_path / 'gone' / 'health'}: "
+        f"[Errno 2] No such file or directory: '{tmp_path / 'gone' / 'health'}'"
+    ]

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -113,7 +114,7 @@ def test_with_processes_one_frozen_child_fails_the_group_probe(tmp_path):
     supervisor = WorkerProcess("--processes", "2", "--health-file", str(health))
     wait_until(lambda: all(path.exists() for path in [health, *children]))
     stays_fresh(health)
-    child_pid = int(_pid_of(children[0]))
+    child_pid = _pid_of(children[0])
     freeze_until_the_probe_fails(child_pid, health)
     wait_until(lambda: probe_passes(health), timeout=15)
     supervisor.signal(signal.SIGTERM)
@@ -121,13 +122,17 @@ def test_with_processes_one_frozen_child_fails_the_group_probe(tmp_path):
     assert not any(path.exists() for path in [health, *children])
 
 
-def _pid_of(child_file) -> str:
+def _pid_of(child_file) -> int:
     """The pid of the worker process started with ``--health-file child_file``."""
-    out = subprocess.run(
-        ["pgrep", "-f", "--", f"--health-file {child_file}$"], capture_output=True, text=True
-    )
-    [pid] = out.stdout.split()
-    return pid
+    wanted = ["--health-file", str(child_file)]
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().decode().split("\0")
+        except (OSError, ValueError):
+            continue  # gone, or not a process directory
+        if any(argv[i : i + 2] == wanted for i in range(len(argv))):
+            return int(proc.name)
+    raise AssertionError(f"no process runs with --health-file {child_file}")
 
 
 @pytest.mark.parametrize(
