@@ -45,7 +45,10 @@ class LoopWatch:
 
 
 class HealthFile:
-    """The file itself: created (or checked writable) at start, touched, removed at exit."""
+    """The file itself: touched while the worker is healthy, removed when it exits.
+
+    ``check_writable`` creates it when ``run_jobs`` starts, so a bad path fails early.
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
