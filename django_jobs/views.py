@@ -16,7 +16,7 @@ from django_jobs.conf import get_settings
 
 VIEW_PERMISSION = "django_jobs.view_job"
 MISSING_LIBRARY = (
-    "The metrics endpoint needs prometheus_client: pip install 'django-jobs[metrics]'\n"
+    "The metrics endpoint needs prometheus_client: pip install 'django-jobs[prometheus]'\n"
 )
 
 

@@ -239,7 +239,7 @@ def test_without_prometheus_client_the_answer_says_what_to_install(client, url, 
         monkeypatch.setitem(sys.modules, name, None)  # importing it now fails
     response = client.get(url, headers=BEARER)
     assert response.status_code == 501
-    assert "pip install 'django-jobs[metrics]'" in response.content.decode()
+    assert "pip install 'django-jobs[prometheus]'" in response.content.decode()
     assert client.get(url).status_code == 401  # credentials are still checked first
 
 

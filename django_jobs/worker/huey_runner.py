@@ -31,6 +31,12 @@ def _close_connections(task: Any, task_value: Any, exc: BaseException | None) ->
     close_old_connections()
 
 
+def _threads_alive(consumer: Any) -> bool:
+    """huey's threads catch task errors, but one that died would leave its queue unserved."""
+    threads = [thread for _, thread in consumer.worker_threads] + [consumer.scheduler]
+    return all(consumer.environment.is_alive(thread) for thread in threads)
+
+
 class HueyMaintenance(Maintenance):
     def __init__(self, *, backend: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -85,13 +91,16 @@ class HueyWorker(Worker):
                 consumer.start()
             self._start_side_loops(maintenance)
             logger.info("Huey worker %s started: queues=%s", self.id, list(queues))
-            self._wait_for_stop()
+            self._wait_for_stop(consumers)
             return self._stop_consumers(consumers, maintenance)
         finally:
+            maintenance.halt(timeout=1)
             self._unregister()
 
-    def _wait_for_stop(self) -> None:
+    def _wait_for_stop(self, consumers: list) -> None:
         while not self.signals.stop.wait(0.2):
+            if all(map(_threads_alive, consumers)):
+                self.watch.turned()
             if self.options.max_jobs is not None and runtime.done >= self.options.max_jobs:
                 return
             if self.options.burst and self._drained():
@@ -117,6 +126,7 @@ class HueyWorker(Worker):
         deadline = time.monotonic() + self.options.grace
         log_stopping(self.id, len(runtime.running_jobs()), self.options.grace)
         while runtime.running_jobs():
+            self.touch_health()
             if self.signals.force.is_set() or time.monotonic() >= deadline:
                 break
             time.sleep(0.05)
@@ -129,6 +139,6 @@ class HueyWorker(Worker):
             for consumer in consumers:
                 for _, thread in consumer.worker_threads:
                     thread.join(timeout=2)
-        maintenance.join(timeout=1)
+        maintenance.halt(timeout=1)
         maintenance.last_heartbeat()
         return EXIT_FORCED if self.signals.force.is_set() else EXIT_OK

@@ -5,6 +5,10 @@ operator cancelled is stopped at the next beat (plain functions only: a
 coroutine or code stuck in a C call finishes its attempt). A database error is logged
 and the loop goes on: if it lasts longer than a lease, other workers rescue our
 jobs and our late results are fenced out, so nothing is lost either way.
+
+The loop runs until the worker has finished stopping, not merely until the first
+signal: jobs draining during ``--grace`` keep their leases renewed, or another
+worker would rescue and run them a second time while they are still running.
 """
 
 import logging
@@ -32,7 +36,7 @@ class Maintenance(threading.Thread):
         interval: float,
         running_jobs: Callable[[], list[Job]],
         done_count: Callable[[], int],
-        stop: threading.Event,
+        on_tick: Callable[[], None] = lambda: None,
     ) -> None:
         super().__init__(name="jobs-maintenance", daemon=True)
         self.worker_id = worker_id
@@ -41,12 +45,19 @@ class Maintenance(threading.Thread):
         self.interval = interval
         self._running_jobs = running_jobs
         self._done_count = done_count
-        self._stopping = stop
+        self._halted = threading.Event()
         self._reported_done = 0
+        self._on_tick = on_tick
 
     def run(self) -> None:
-        while not self._stopping.wait(self.interval):
+        while not self._halted.wait(self.interval):
             self.tick()
+
+    def halt(self, timeout: float) -> None:
+        """End the loop once the worker's jobs are finished or handed back."""
+        self._halted.set()
+        if self.is_alive():  # never started when the worker failed while starting
+            self.join(timeout)
 
     def tick(self) -> None:
         try:
@@ -56,6 +67,7 @@ class Maintenance(threading.Thread):
             logger.warning("Worker %s maintenance failed (%s); will retry", self.worker_id, exc)
         finally:
             close_old_connections()
+        self._on_tick()  # even after a database error: see worker/health.py
 
     def last_heartbeat(self) -> None:
         """Report the final count at shutdown, from the stopping (main) thread.

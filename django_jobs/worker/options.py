@@ -14,6 +14,7 @@ class WorkerOptions:
     max_jobs: int | None = None
     grace: float = 30.0
     scheduler: bool = True
+    health_file: str | None = None  # see worker/health.py
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:

@@ -25,6 +25,7 @@ from django_jobs.execution import Outcome, run_job
 from django_jobs.models import Job
 from django_jobs.models import Worker as WorkerRow
 from django_jobs.store import JobStore
+from django_jobs.worker.health import HealthFile, LoopWatch
 from django_jobs.worker.maintenance import Maintenance
 from django_jobs.worker.options import WorkerOptions
 from django_jobs.worker.pool import JobPool
@@ -70,6 +71,8 @@ class Worker:
         self._paused: tuple[float, list[str]] = (-PAUSED_QUEUES_TTL, [])
         self._done_lock = threading.Lock()
         self._side_loops: list[threading.Thread] = []
+        self.watch = LoopWatch()
+        self.health = HealthFile(options.health_file) if options.health_file else None
 
     def add_side_loop(self, factory: Callable[[threading.Event], threading.Thread]) -> None:
         """Run another loop (e.g. the scheduler) for the worker's lifetime."""
@@ -91,7 +94,18 @@ class Worker:
             self._loop(pool)
             return self._shutdown(pool, maintenance)
         finally:
+            maintenance.halt(timeout=1)
             self._unregister()
+
+    def touch_health(self) -> None:
+        """Touch the health file, if there is one (see worker/health.py)."""
+        if self.health is not None:
+            self.health.touch()
+
+    def _beat_health(self) -> None:
+        """Called by the maintenance thread each tick: alive only if the main loop is too."""
+        if self.watch.healthy():
+            self.touch_health()
 
     def _maintenance(
         self, running_jobs: Callable[[], list[Job]], done_count: Callable[[], int], **extra: Any
@@ -103,11 +117,12 @@ class Worker:
             interval=self.settings.heartbeat_seconds,
             running_jobs=running_jobs,
             done_count=done_count,
-            stop=self.signals.stop,
+            on_tick=self._beat_health,
             **extra,
         )
 
     def _start_side_loops(self, maintenance: Maintenance) -> None:
+        self.touch_health()
         maintenance.start()
         for loop in self._side_loops:
             loop.start()
@@ -117,6 +132,7 @@ class Worker:
         errors = 0
         try:
             while not self.signals.stop.is_set() and not self._reached_max_jobs():
+                self.watch.turned()
                 free = pool.free_slots()
                 if free == 0:
                     pool.wait_for_slot(timeout=0.5)
@@ -136,6 +152,7 @@ class Worker:
                     if pool.wait_idle(timeout=0.05) and not self._claimable_now():
                         return
                     continue
+                self.watch.turned(waiting=self.settings.POLL_INTERVAL)
                 waiter.wait(self.settings.POLL_INTERVAL, self.signals.stop)
         finally:
             waiter.close()
@@ -189,6 +206,7 @@ class Worker:
         deadline = time.monotonic() + self.options.grace
         log_stopping(self.id, pool.busy, self.options.grace)
         while not pool.wait_idle(timeout=0.1):
+            self.touch_health()  # draining is what a stopping worker should do
             if self.signals.force.is_set() or time.monotonic() >= deadline:
                 break
         unfinished = pool.running_jobs()
@@ -196,7 +214,7 @@ class Worker:
             self.store.release(job)
         if unfinished:
             logger.warning("Worker %s handed back %d unfinished job(s)", self.id, len(unfinished))
-        maintenance.join(timeout=1)
+        maintenance.halt(timeout=1)
         maintenance.last_heartbeat()
         return EXIT_FORCED if self.signals.force.is_set() else EXIT_OK
 
@@ -211,6 +229,8 @@ class Worker:
         )
 
     def _unregister(self) -> None:
+        if self.health is not None:
+            self.health.remove()
         try:
             WorkerRow.objects.using(self.store.using).filter(pk=self.id).update(
                 stopped_at=timezone.now()

@@ -153,6 +153,21 @@ def test_sigterm_drains_and_second_signal_hands_back(huey_worker, ledger):
     assert second.status == "READY" and second.attempts == 1 and not second.errors
 
 
+def test_a_drain_longer_than_the_lease_keeps_the_job_to_itself(huey_worker, ledger):
+    """As in database mode: leases are renewed while a stopping worker drains."""
+    result = tasks.sleep_then_record.enqueue(1, 6.0)
+    stopping = huey_worker("--grace", "20")
+    wait_until(lambda: "start 1" in ledger_lines(ledger))
+    other = huey_worker()
+    stopping.signal(signal.SIGTERM)
+    assert stopping.wait() == 0, stopping.output
+    other.signal(signal.SIGTERM)
+    assert other.wait() == 0, other.output
+    assert ledger_lines(ledger) == ["start 1", "end 1"]
+    result.refresh()
+    assert result.status == "SUCCESSFUL" and result.attempts == 1
+
+
 def test_redis_is_not_touched_before_commit(huey_settings):
     client = redis.Redis.from_url(huey_settings.url)
     with transaction.atomic():

@@ -82,6 +82,22 @@ def test_sigterm_lets_running_jobs_finish(ledger):
     assert Worker.objects.get().stopped_at is not None
 
 
+def test_a_drain_longer_than_the_lease_keeps_the_job_to_itself(ledger):
+    """Leases are renewed while a stopping worker drains: with a 2 s lease and a 6 s job,
+    another worker running meanwhile must not rescue the job and run it a second time."""
+    result = tasks.sleep_then_record.enqueue(1, 6.0)
+    stopping = WorkerProcess("--grace", "20", ledger=ledger)
+    wait_until(lambda: "start 1" in ledger_lines(ledger))
+    other = WorkerProcess(ledger=ledger)
+    stopping.signal(signal.SIGTERM)
+    assert stopping.wait() == 0, stopping.output
+    other.signal(signal.SIGTERM)
+    assert other.wait() == 0, other.output
+    assert ledger_lines(ledger) == ["start 1", "end 1"]
+    result.refresh()
+    assert result.status == "SUCCESSFUL" and result.attempts == 1
+
+
 def test_grace_expiry_hands_the_job_back(ledger):
     result = tasks.sleep_then_record.enqueue(1, 30.0)
     worker = WorkerProcess("--grace", "0.5", ledger=ledger)

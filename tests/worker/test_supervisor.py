@@ -37,3 +37,28 @@ def test_a_killed_child_is_replaced_and_sigterm_stops_all(tmp_path):
     assert supervisor.wait(timeout=60) == 0, supervisor.output
     assert Worker.objects.filter(stopped_at=None).get().pk == victim.pk  # only the killed one
     assert Job.objects.get().status == "SUCCESSFUL"
+
+
+@pytest.mark.parametrize(
+    ("whole_group", "clean_exit", "status"),
+    [(False, True, "SUCCESSFUL"), (True, False, "READY")],
+    ids=["parent-only", "every-process"],
+)
+def test_sigterm_to_the_parent_drains_but_to_every_process_stops_at_once(
+    tmp_path, whole_group, clean_exit, status
+):
+    """Why the systemd unit says KillMode=mixed: the parent forwards SIGTERM, so a SIGTERM
+    sent to every process as well (KillMode=control-group) can be a second one for a child."""
+    ledger = tmp_path / "ledger"
+    result = tasks.sleep_then_record.enqueue(1, 3.0)
+    supervisor = WorkerProcess("--processes", "2", "--grace", "30", ledger=ledger)
+    wait_until(lambda: Job.objects.get(pk=result.id).status == "RUNNING")
+    wait_until(lambda: Worker.objects.filter(stopped_at=None).count() == 2)
+    children = list(Worker.objects.filter(stopped_at=None).values_list("pid", flat=True))
+    if whole_group:  # the children first: two signals sent at the same instant may merge into one
+        for pid in children:
+            os.kill(pid, signal.SIGTERM)
+        wait_until(lambda: supervisor.output.count(" stopping: ") == 2)
+    supervisor.signal(signal.SIGTERM)
+    assert (supervisor.wait(timeout=60) == 0) is clean_exit, supervisor.output
+    assert Job.objects.get(pk=result.id).status == status

@@ -1,7 +1,10 @@
 """``manage.py jobs_status [--check] [--max-age SECONDS]``: queues and workers at a glance.
 
-With ``--check`` it is a liveness probe: exit 1 when no worker is alive or a
-queue's oldest due job has waited longer than ``--max-age``.
+With ``--check`` it is a check of the whole cluster, for alerting: exit 1 when
+no worker is alive or a queue's oldest due job has waited longer than
+``--max-age``. It is not a per-pod liveness probe (a backlog would fail it in
+every pod at once); that is ``run_jobs --health-file`` with
+``python -m django_jobs.probe``.
 """
 
 from typing import Any

@@ -10,6 +10,7 @@ from django_jobs.conf import get_settings
 from django_jobs.management.arguments import positive_int, seconds
 from django_jobs.scheduler import Scheduler
 from django_jobs.worker import Worker, WorkerOptions
+from django_jobs.worker.health import check_writable
 
 
 class Command(BaseCommand):
@@ -37,10 +38,17 @@ class Command(BaseCommand):
             default=1,
             help="Run this many worker processes, restarted if they die (default: 1)",
         )
+        parser.add_argument(
+            "--health-file",
+            metavar="PATH",
+            help="Touch this file while the worker is healthy, for a per-process liveness probe",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         backend = self._backend(options["backend"])
         self._check_queues(backend, options["queues"])
+        if options["health_file"] and (problem := check_writable(options["health_file"])):
+            raise CommandError(problem)
         if options["processes"] > 1:
             raise SystemExit(self._supervise(options))
         jobs_settings = get_settings()
@@ -52,6 +60,7 @@ class Command(BaseCommand):
             max_jobs=options["max_jobs"],
             grace=jobs_settings.GRACE_SECONDS if options["grace"] is None else options["grace"],
             scheduler=not options["no_scheduler"],
+            health_file=options["health_file"],
         )
         worker = self._worker_class(backend)(worker_options)
         if worker_options.scheduler:
@@ -72,7 +81,9 @@ class Command(BaseCommand):
             if options[flag] is not None:
                 child_args += [f"--{flag.replace('_', '-')}", str(options[flag])]
         child_args += ["--burst"] * options["burst"] + ["--no-scheduler"] * options["no_scheduler"]
-        return Supervisor(child_args, options["processes"], burst=options["burst"]).run()
+        return Supervisor(
+            child_args, options["processes"], burst=options["burst"], health=options["health_file"]
+        ).run()
 
     @staticmethod
     def _backend(alias: str) -> Any:
