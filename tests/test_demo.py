@@ -33,6 +33,7 @@ class Demo:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "testproject.settings",
             "DATABASE_URL": f"sqlite:///{self.database}",
+            "PYTHONUNBUFFERED": "1",  # stdout is a file here: show the login line at once
             **env,
         }
         environment.pop("JOBS_TEST_DB", None)
@@ -51,7 +52,7 @@ class Demo:
         return self.log.read_text()
 
     def password(self) -> str:
-        wait_for(lambda: "login: demo / " in self.output, self.output)
+        wait_for(lambda: "login: demo / " in self.output, lambda: self.output)
         return re.search(r"login: demo / (\S+)", self.output).group(1)
 
     def job_kinds(self) -> set[str]:

@@ -45,6 +45,7 @@ class Command(BaseCommand):
                 "(Ctrl+C stops everything)\n"
             )
         )
+        self.stdout.flush()  # the login line, even when stdout is a file or a pipe
         stop = threading.Event()
         if options["every"] > 0:
             threading.Thread(
