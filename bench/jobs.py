@@ -1,7 +1,9 @@
 """The job every benchmark runs: note its start in Redis, so all systems are timed alike.
 
-``BENCH_REDIS_URL`` names the Redis that collects start times (``bench:starts``, a list
-of "enqueued_at started_at" pairs) and the done counter (``bench:done``).
+``BENCH_REDIS_URL`` names the Redis that collects, in one round trip per job: the done
+counter (``bench:done``), the start of the first and of the latest job (``bench:first``,
+``bench:last``; a drain is timed between them, so worker start-up is not counted) and,
+for latency samples, "enqueued_at started_at" pairs (``bench:starts``).
 """
 
 import os
@@ -17,8 +19,11 @@ def client() -> redis.Redis:
 
 
 def mark(enqueued_at: float) -> None:
+    """The no-op job: record that it ran, and when."""
     started = time.time()
     pipe = client().pipeline(transaction=False)
+    pipe.setnx("bench:first", started)
+    pipe.set("bench:last", started)
     pipe.incr("bench:done")
     if enqueued_at:
         pipe.rpush("bench:starts", f"{enqueued_at} {started}")
