@@ -7,15 +7,21 @@ for latency samples, "enqueued_at started_at" pairs (``bench:starts``).
 """
 
 import os
+import threading
 import time
-from functools import cache
 
 import redis
 
+_local = threading.local()
 
-@cache
+
 def client() -> redis.Redis:
-    return redis.Redis.from_url(os.environ["BENCH_REDIS_URL"])
+    """This thread's own client: threads opening connections from one shared pool at once
+    sometimes failed inside redis-py's handshake, and the failed job's retry then made
+    the drain look seconds slower."""
+    if not hasattr(_local, "client"):
+        _local.client = redis.Redis.from_url(os.environ["BENCH_REDIS_URL"])
+    return _local.client
 
 
 def mark(enqueued_at: float) -> None:
