@@ -37,10 +37,22 @@ def one_run(system: System, client: redis.Redis, plan: Plan) -> dict:
     else:
         with WorkerGroup(system.worker_commands()) as workers:
             wait_for_done(client, plan.jobs, workers, plan.timeout)
-            figures["drain"] = plan.jobs / drain_seconds(client)
+        figures["drain"] = plan.jobs / drain_seconds(client)
+        with WorkerGroup(system.worker_commands()) as workers:
+            warm_up(system, client, workers)
             figures.update(latency(system, client, plan, workers))
     figures.update(bulk(system, client, plan))
     return figures
+
+
+def warm_up(system: System, client: redis.Redis, workers: WorkerGroup, jobs: int = 5) -> None:
+    """Fresh workers, booted and past their first jobs, then idle: what latency is sampled on."""
+    workers.settle()
+    done = int(client.get("bench:done") or 0)
+    for _ in range(jobs):
+        system.enqueue(0.0)
+    wait_for_done(client, done + jobs, workers, 120.0)
+    workers.settle()
 
 
 def fresh(system: System, client: redis.Redis) -> None:
@@ -59,7 +71,6 @@ def latency(system: System, client: redis.Redis, plan: Plan, workers: WorkerGrou
     The pace is fixed (open loop), not "send the next when the last is done", so a
     system that polls slowly is timed over the same few seconds as the others.
     """
-    time.sleep(1.0)  # let the drain's last writes land: the workers should be idle
     client.delete("bench:starts")
     done = int(client.get("bench:done") or 0)
     started = time.monotonic()
@@ -99,7 +110,7 @@ def rss_run(system: System, client: redis.Redis, plan: Plan) -> dict:
                     system.enqueue(0.0)
             sent = mark
             wait_for_done(client, mark, workers, plan.timeout)
-            time.sleep(1.0)  # let results and history writes land before reading memory
+            workers.settle()  # results and history written before memory is read
             figures[f"rss{mark}"] = workers.rss_bytes() / 2**20
     return figures
 

@@ -9,10 +9,12 @@ import os
 import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LOG = Path(tempfile.gettempdir()) / "bench-workers.log"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class WorkerGroup:
@@ -46,6 +48,25 @@ class WorkerGroup:
     def rss_bytes(self) -> int:
         """VmRSS summed over every worker process and its descendants."""
         return sum(rss_of(pid) for pid in self._tree_pids())
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time used so far by every worker process and descendant."""
+        return sum(cpu_of(pid) for pid in self._tree_pids())
+
+    def settle(self, idle_share: float = 0.05, window: float = 0.5, limit: float = 60.0) -> None:
+        """Wait until the workers use less than ``idle_share`` of a core over ``window`` s.
+
+        After a drain some systems still have work in flight (saving results, history
+        writes); latency is meant to be sampled into idle workers.
+        """
+        deadline = time.monotonic() + limit
+        used = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(window)
+            now = self.cpu_seconds()
+            if now - used < idle_share * window:
+                return
+            used = now
 
     def _tree_pids(self) -> list[int]:
         parents = process_parents()
@@ -97,6 +118,14 @@ def process_parents() -> dict[int, int]:
         # "pid (comm) state ppid ...": comm may hold spaces, so split after its ")".
         parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
     return parents
+
+
+def cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def rss_of(pid: int) -> int:
