@@ -1,24 +1,35 @@
 """The job every benchmark runs: note its start in Redis, so all systems are timed alike.
 
-``BENCH_REDIS_URL`` names the Redis that collects start times (``bench:starts``, a list
-of "enqueued_at started_at" pairs) and the done counter (``bench:done``).
+``BENCH_REDIS_URL`` names the Redis that collects, in one round trip per job: the done
+counter (``bench:done``), the start of the first and of the latest job (``bench:first``,
+``bench:last``; a drain is timed between them, so worker start-up is not counted) and,
+for latency samples, "enqueued_at started_at" pairs (``bench:starts``).
 """
 
 import os
+import threading
 import time
-from functools import cache
 
 import redis
 
+_local = threading.local()
 
-@cache
+
 def client() -> redis.Redis:
-    return redis.Redis.from_url(os.environ["BENCH_REDIS_URL"])
+    """This thread's own client: threads opening connections from one shared pool at once
+    sometimes failed inside redis-py's handshake, and the failed job's retry then made
+    the drain look seconds slower."""
+    if not hasattr(_local, "client"):
+        _local.client = redis.Redis.from_url(os.environ["BENCH_REDIS_URL"])
+    return _local.client
 
 
 def mark(enqueued_at: float) -> None:
+    """The no-op job: record that it ran, and when."""
     started = time.time()
     pipe = client().pipeline(transaction=False)
+    pipe.setnx("bench:first", started)
+    pipe.set("bench:last", started)
     pipe.incr("bench:done")
     if enqueued_at:
         pipe.rpush("bench:starts", f"{enqueued_at} {started}")

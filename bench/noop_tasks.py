@@ -5,10 +5,5 @@ from django_jobs import task
 
 
 @task
-def noop(n: int) -> int:
-    return n
-
-
-@task
 def bench_job(enqueued_at: float) -> None:
     mark(enqueued_at)

@@ -1,0 +1,136 @@
+"""The figures of one run: enqueue rate, drain rate, enqueue-to-start latency, bulk rate, RSS.
+
+Every system runs the same job (``bench.jobs.mark``), which records in Redis when it
+started; the drain is timed from the first job's start to the last one's, so how long a
+system takes to boot its workers is not counted, and latency is the job's own start time
+minus the moment ``enqueue()`` was called.
+"""
+
+import time
+from dataclasses import dataclass
+
+import redis
+
+from bench.system import System
+from bench.workers import WorkerGroup
+
+
+@dataclass(frozen=True)
+class Plan:
+    jobs: int = 5000
+    samples: int = 200
+    gap: float = 0.015  # seconds between latency samples, workers idle in between
+    rss_marks: tuple[int, ...] = (10_000, 50_000)
+    timeout: float = 900.0
+
+
+def one_run(system: System, client: redis.Redis, plan: Plan) -> dict:
+    """Enqueue ``plan.jobs`` one by one, drain them with the workers, then sample latency."""
+    fresh(system, client)
+    started = time.perf_counter()
+    for _ in range(plan.jobs):
+        system.enqueue(0.0)
+    figures = {"enqueue": plan.jobs / (time.perf_counter() - started)}
+    if system.processes == 0:
+        wait_for_done(client, plan.jobs, None, plan.timeout)
+        figures.update(latency(system, client, plan, None))
+    else:
+        with WorkerGroup(system.worker_commands()) as workers:
+            wait_for_done(client, plan.jobs, workers, plan.timeout)
+        figures["drain"] = plan.jobs / drain_seconds(client)
+        with WorkerGroup(system.worker_commands()) as workers:
+            warm_up(system, client, workers)
+            figures.update(latency(system, client, plan, workers))
+    figures.update(bulk(system, client, plan))
+    return figures
+
+
+def warm_up(system: System, client: redis.Redis, workers: WorkerGroup, jobs: int = 5) -> None:
+    """Fresh workers, booted and past their first jobs, then idle: what latency is sampled on."""
+    workers.settle()
+    done = int(client.get("bench:done") or 0)
+    for _ in range(jobs):
+        system.enqueue(0.0)
+    wait_for_done(client, done + jobs, workers, 120.0)
+    workers.settle()
+
+
+def fresh(system: System, client: redis.Redis) -> None:
+    system.reset()
+    client.flushdb()
+
+
+def drain_seconds(client: redis.Redis) -> float:
+    first, last = client.mget("bench:first", "bench:last")
+    return float(last) - float(first)
+
+
+def latency(system: System, client: redis.Redis, plan: Plan, workers: WorkerGroup | None) -> dict:
+    """Jobs sent one at a time every ``plan.gap`` s into idle workers; p50/p95 start delay, ms.
+
+    The pace is fixed (open loop), not "send the next when the last is done", so a
+    system that polls slowly is timed over the same few seconds as the others.
+    """
+    client.delete("bench:starts")
+    done = int(client.get("bench:done") or 0)
+    started = time.monotonic()
+    for n in range(plan.samples):
+        time.sleep(max(0.0, started + n * plan.gap - time.monotonic()))
+        system.enqueue(time.time())
+    wait_for_done(client, done + plan.samples, workers, 60.0)
+    samples = sorted(
+        (float(began) - float(enqueued)) * 1000
+        for enqueued, began in (item.split() for item in client.lrange("bench:starts", 0, -1))
+    )
+    return {"p50": percentile(samples, 0.50), "p95": percentile(samples, 0.95)}
+
+
+def bulk(system: System, client: redis.Redis, plan: Plan) -> dict:
+    """Enqueue ``plan.jobs`` in one call, where the system has one (nothing runs them)."""
+    fresh(system, client)
+    started = time.perf_counter()
+    if not system.enqueue_bulk(plan.jobs):
+        return {}
+    rate = plan.jobs / (time.perf_counter() - started)
+    fresh(system, client)
+    return {"bulk": rate}
+
+
+def rss_run(system: System, client: redis.Redis, plan: Plan) -> dict:
+    """Worker memory (VmRSS of all worker processes, MiB) after each of ``plan.rss_marks`` jobs."""
+    if system.processes == 0:
+        return {}  # no worker processes to measure
+    fresh(system, client)
+    figures = {}
+    sent = 0
+    with WorkerGroup(system.worker_commands()) as workers:
+        for mark in plan.rss_marks:
+            if not system.enqueue_bulk(mark - sent):
+                for _ in range(mark - sent):
+                    system.enqueue(0.0)
+            sent = mark
+            wait_for_done(client, mark, workers, plan.timeout)
+            workers.settle()  # results and history written before memory is read
+            figures[f"rss{mark}"] = workers.rss_bytes() / 2**20
+    return figures
+
+
+def wait_for_done(
+    client: redis.Redis,
+    count: int,
+    workers: WorkerGroup | None,
+    timeout: float,
+    poll: float = 0.02,
+) -> None:
+    deadline = time.monotonic() + timeout
+    while int(client.get("bench:done") or 0) < count:
+        if time.monotonic() > deadline:
+            done = int(client.get("bench:done") or 0)
+            raise RuntimeError(f"timed out: {done} of {count} jobs done")
+        if workers is not None:
+            workers.check_alive()
+        time.sleep(poll)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    return values[min(len(values) - 1, int(len(values) * fraction))]
