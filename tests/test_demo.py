@@ -11,13 +11,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.servers.ports import free_port
+from tests.worker.helpers import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,7 +52,7 @@ class Demo:
         return self.log.read_text()
 
     def password(self) -> str:
-        wait_for(lambda: "login: demo / " in self.output, lambda: self.output)
+        wait_until(lambda: "login: demo / " in self.output, 60, 0.5, lambda: self.output)
         return re.search(r"login: demo / (\S+)", self.output).group(1)
 
     def job_kinds(self) -> set[str]:
@@ -79,13 +79,6 @@ class Demo:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
-
-
-def wait_for(condition, message, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, message() if callable(message) else message
-        time.sleep(0.5)
 
 
 def log_in(client: httpx.Client, password: str) -> None:
@@ -125,7 +118,9 @@ def demo(request, tmp_path):
 def test_the_demo_shows_every_kind_of_job_within_a_minute_and_stops_on_ctrl_c(demo):
     password = demo.password()
     everything = {"succeeded", "retried then succeeded", "failed", "scheduled"}
-    wait_for(lambda: demo.job_kinds() == everything, lambda: (demo.job_kinds(), demo.output))
+    wait_until(
+        lambda: demo.job_kinds() == everything, 60, 0.5, lambda: (demo.job_kinds(), demo.output)
+    )
 
     pages = {
         "/admin/django_jobs/dashboard/": "webhooks",  # a queue of the demo's jobs
@@ -139,4 +134,6 @@ def test_the_demo_shows_every_kind_of_job_within_a_minute_and_stops_on_ctrl_c(de
             assert response.status_code == 200 and expected in response.text, page
 
     assert demo.ctrl_c() == 0, demo.output
-    wait_for(lambda: group_is_gone(demo.process.pid), "the web server or worker outlived the demo")
+    wait_until(
+        lambda: group_is_gone(demo.process.pid), 60, 0.5, lambda: "web server or worker outlived it"
+    )

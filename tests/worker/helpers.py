@@ -83,11 +83,13 @@ class WorkerProcess:
         return Path(self._log_path).read_text()[-5000:]
 
 
-def wait_until(condition, timeout: float = 30, interval: float = 0.05) -> None:
+def wait_until(condition, timeout: float = 30, interval: float = 0.05, describe=None) -> None:
+    """Poll ``condition`` until true; on timeout, fail saying ``describe()`` if given."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
+            seen = f": {describe()}" if describe is not None else ""
+            raise AssertionError(f"condition not met within {timeout}s{seen}")
         time.sleep(interval)
 
 
