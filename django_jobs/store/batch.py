@@ -1,7 +1,7 @@
 """Raw SQL for writes done in batches, where the ORM's per-statement cost dominates.
 
 Used by the group commit of successful outcomes (``acks.py``): one fenced UPDATE
-per job, all in one transaction, each checked for the row it changed; and by
+for a whole batch of jobs, returning the rows that won the fence; and by
 ``enqueue_many``: one prepared INSERT run for every job (``executemany``), with
 each value adapted by its model field as the ORM would, but without building
 SQL text with thousands of placeholders.
@@ -16,46 +16,97 @@ from django.utils import timezone
 from django_jobs.models import Job
 from django_jobs.status import JobStatus
 
-SUCCESS = (
-    "UPDATE {table} SET status = %s, finished_at = %s, return_value = %s, "
-    "active_unique_key = NULL, worker_id = NULL, lease_expires_at = NULL "
-    "WHERE id = %s AND status = %s AND attempts = %s AND worker_id = %s"
+SUCCESS_SET = (
+    "SET status = 'SUCCESSFUL', finished_at = %s, return_value = {value}, "
+    "active_unique_key = NULL, worker_id = NULL, lease_expires_at = NULL"
 )
+# One statement for a whole batch: the fence (status RUNNING, same attempt, same worker)
+# joins each row with its own values, and RETURNING says which rows won it.
+SUCCESS_MANY = {
+    "postgresql": (
+        "UPDATE {table} AS j "
+        + SUCCESS_SET.format(value="v.return_value")
+        + " FROM (VALUES {rows}) AS v (id, attempts, worker_id, return_value)"
+        " WHERE j.id = v.id AND j.status = 'RUNNING' AND j.attempts = v.attempts"
+        " AND j.worker_id = v.worker_id RETURNING j.id",
+        "(%s::uuid, %s::integer, %s::text, %s::jsonb)",
+    ),
+    "sqlite": (
+        "UPDATE {table} "
+        + SUCCESS_SET.format(value="v.column4")
+        + " FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1"
+        " AND {table}.status = 'RUNNING' AND {table}.attempts = v.column2"
+        " AND {table}.worker_id = v.column3 RETURNING id",
+        "(%s, %s, %s, %s)",
+    ),
+}
+SUCCESS_ONE = (
+    "UPDATE {table} "
+    + SUCCESS_SET.format(value="%s")
+    + " WHERE id = %s AND status = 'RUNNING' AND attempts = %s AND worker_id = %s"
+)
+ROWS_PER_STATEMENT = 500  # far below every vendor's limit on parameters
 
 
 def write_successes(using: str, outcomes: Sequence[tuple[Job, Any]]) -> set[Any]:
     """Mark each (job, return value) SUCCESSFUL if this run still owns it; the ids written.
 
     The fence is the same as for single writes (status RUNNING, same attempt, same
-    worker). Written jobs get their new field values, as ``JobStore`` writes do.
+    worker). PostgreSQL and SQLite write a batch in one statement; other vendors
+    run one fenced UPDATE per job in one transaction. Written jobs get their new
+    field values, as ``JobStore`` writes do.
     """
     connection = connections[using]
     meta = Job._meta
-    sql = SUCCESS.format(table=connection.ops.quote_name(meta.db_table))
+    table = connection.ops.quote_name(meta.db_table)
     now = timezone.now()
     finished_at = connection.ops.adapt_datetimefield_value(now)
     value_field = meta.get_field("return_value")
-    written = set()
-    with transaction.atomic(using=using), connection.cursor() as cursor:
-        for job, value in outcomes:
-            cursor.execute(
-                sql,
-                [
-                    JobStatus.SUCCESSFUL,
-                    finished_at,
-                    value_field.get_db_prep_save(value, connection),
-                    meta.pk.get_db_prep_value(job.pk, connection),
-                    JobStatus.RUNNING,
-                    job.attempts,
-                    job.worker_id,
-                ],
+    db_ids = [meta.pk.get_db_prep_value(job.pk, connection) for job, _ in outcomes]
+    by_db_id = dict(zip(db_ids, (job for job, _ in outcomes), strict=True))
+    rows = [
+        (db_id, job.attempts, job.worker_id, value_field.get_db_prep_save(value, connection))
+        for db_id, (job, value) in zip(db_ids, outcomes, strict=True)
+    ]
+    many = SUCCESS_MANY.get(connection.vendor)
+    if many is None:
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            written_db_ids = _write_one_by_one(
+                cursor, SUCCESS_ONE.format(table=table), finished_at, rows
             )
-            if cursor.rowcount == 1:
-                written.add(job.pk)
+    else:
+        written_db_ids = _write_in_statements(connection, many, table, finished_at, rows)
+    written = {by_db_id[db_id].pk for db_id in written_db_ids}
     for job, value in outcomes:
         if job.pk in written:
             job.status, job.finished_at, job.return_value = JobStatus.SUCCESSFUL, now, value
             job.active_unique_key = job.worker_id = job.lease_expires_at = None
+    return written
+
+
+def _write_in_statements(
+    connection: Any, many: tuple[str, str], table: str, finished_at: Any, rows: list[tuple]
+) -> set[Any]:
+    """Each statement is fenced row by row, so a batch needs no transaction around it."""
+    sql, row_sql = many
+    written = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            chunk = rows[start : start + ROWS_PER_STATEMENT]
+            cursor.execute(
+                sql.format(table=table, rows=", ".join([row_sql] * len(chunk))),
+                [finished_at, *(value for row in chunk for value in row)],
+            )
+            written.update(db_id for (db_id,) in cursor.fetchall())
+    return written
+
+
+def _write_one_by_one(cursor: Any, sql: str, finished_at: Any, rows: list[tuple]) -> set[Any]:
+    written = set()
+    for db_id, attempts, worker_id, value in rows:
+        cursor.execute(sql, [finished_at, value, db_id, attempts, worker_id])
+        if cursor.rowcount == 1:
+            written.add(db_id)
     return written
 
 

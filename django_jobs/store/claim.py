@@ -3,7 +3,9 @@
 PostgreSQL: ``UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED)``, so competing
 workers never wait for or take each other's rows. SQLite: one
 ``UPDATE ... WHERE id IN (SELECT ... LIMIT n)``; SQLite has one writer, so the
-statement is atomic. Other vendors: ``SELECT ... SKIP LOCKED`` and an
+statement is atomic; its own status check is written ``+status`` so that SQLite finds
+the picked rows by primary key instead of walking every READY row through an index
+on ``status``. Other vendors: ``SELECT ... SKIP LOCKED`` and an
 ``UPDATE`` in one transaction. Every path appends the worker id in the same
 write that increments ``attempts``.
 """
@@ -88,7 +90,7 @@ def _claim_sqlite(table: str, request: ClaimRequest, ops: Any) -> tuple[str, lis
     pick, pick_params = _pick_sql(table, request, ops)
     sql = (
         f"UPDATE {table} {SET_CLAIMED['sqlite']} "
-        f"WHERE status = 'READY' AND id IN ({pick}) RETURNING *"
+        f"WHERE +status = 'READY' AND id IN ({pick}) RETURNING *"
     )
     return sql, [*_set_params(request, ops), *pick_params]
 

@@ -72,24 +72,48 @@ def test_a_failing_batch_raises_in_every_thread_and_the_next_batch_still_runs():
 
 @pytest.mark.django_db(transaction=True)
 def test_group_commit_keeps_the_lease_fence():
+    """Each leg of the fence (worker, attempt, status) holds for its own row in a batch."""
     store = JobStore(group_commit=True)
     for n in range(8):
         tasks.add.enqueue(n, n)
     jobs = store.claim(backend_name="default", worker_id="w1", limit=8, lease_seconds=30)
-    stolen = jobs[0]
+    stolen, rerun, rescued = jobs[0], jobs[1], jobs[2]
     Job.objects.filter(pk=stolen.pk).update(worker_id="someone-else")
+    Job.objects.filter(pk=rerun.pk).update(attempts=rerun.attempts + 1)
+    Job.objects.filter(pk=rescued.pk).update(status="READY")
+    values = {n: n * 10 for n in range(8)} | {3: None, 4: {"nested": [1, "two", None]}}
     results = {}
 
     def finish(n):
-        results[jobs[n].pk] = store.succeed(jobs[n], n * 10)
+        results[jobs[n].pk] = store.succeed(jobs[n], values[n])
         close_old_connections()
 
     run_threads(8, finish)
-    assert results.pop(stolen.pk) is False
-    assert all(results.values()) and len(results) == 7
+    assert [results.pop(job.pk) for job in (stolen, rerun, rescued)] == [False, False, False]
+    assert all(results.values()) and len(results) == 5
     rows = {job.pk: job for job in Job.objects.all()}
-    assert rows[stolen.pk].status == "RUNNING"
-    for n, job in enumerate(jobs[1:], start=1):
+    assert [rows[job.pk].status for job in (stolen, rerun, rescued)] == [
+        "RUNNING",
+        "RUNNING",
+        "READY",
+    ]
+    assert all(rows[job.pk].return_value is None for job in (stolen, rerun, rescued))
+    for n, job in enumerate(jobs[3:], start=3):
         row = rows[job.pk]
-        assert (row.status, row.return_value, row.worker_id) == ("SUCCESSFUL", n * 10, None)
+        assert (row.status, row.return_value, row.worker_id) == ("SUCCESSFUL", values[n], None)
         assert row.active_unique_key is None and row.finished_at is not None
+        assert (job.status, job.return_value) == ("SUCCESSFUL", values[n])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_larger_than_one_statement_is_written_whole():
+    store = JobStore()
+    job_ids = [tasks.add.enqueue(n, n).id for n in range(1203)]
+    jobs = store.claim(backend_name="default", worker_id="w1", limit=1203, lease_seconds=30)
+    assert len(jobs) == 1203
+    outcomes = [(job, job.args[0]) for job in jobs]
+    assert store._succeed_many(outcomes) == {job.pk for job in jobs}
+    finished = dict(Job.objects.filter(status="SUCCESSFUL").values_list("pk", "return_value"))
+    assert len(finished) == 1203
+    assert {str(pk) for pk in finished} == set(job_ids)
+    assert all(finished[job.pk] == job.args[0] for job in jobs)
