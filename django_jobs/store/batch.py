@@ -111,21 +111,55 @@ def _write_one_by_one(cursor: Any, sql: str, finished_at: Any, rows: list[tuple]
 
 
 def insert_jobs(using: str, jobs: Sequence[Job]) -> None:
-    """INSERT ``jobs`` (their primary keys already set) with one prepared statement."""
+    """INSERT ``jobs`` (their primary keys already set) with one prepared statement.
+
+    Also used for a single job: the statement text is built once per vendor, where
+    ``Model.save()`` compiles its INSERT anew each time.
+    """
     connection = connections[using]
     fields = Job._meta.concrete_fields
-    columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = (
-        f"INSERT INTO {connection.ops.quote_name(Job._meta.db_table)} ({columns}) "
-        f"VALUES ({placeholders})"
-    )
     rows = [
         [field.get_db_prep_save(getattr(job, field.attname), connection) for field in fields]
         for job in jobs
     ]
-    with transaction.atomic(using=using), connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    with connection.cursor() as cursor:
+        if len(rows) == 1:
+            cursor.execute(_insert_sql(connection), rows[0])
+        else:
+            with transaction.atomic(using=using):
+                cursor.executemany(_insert_sql(connection), rows)
     for job in jobs:
         job._state.adding = False
         job._state.db = using
+
+
+MARK_DISPATCHED = "UPDATE {table} SET dispatched_at = %s WHERE id = %s AND status = 'READY'"
+
+
+def mark_dispatched(using: str, job_id: Any) -> None:
+    """Record that a READY job's message was published (huey mode's outbox)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            MARK_DISPATCHED.format(table=connection.ops.quote_name(Job._meta.db_table)),
+            [
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                Job._meta.pk.get_db_prep_value(job_id, connection),
+            ],
+        )
+
+
+_INSERT_SQL: dict[str, str] = {}
+
+
+def _insert_sql(connection: Any) -> str:
+    """The INSERT of every column, built once per database vendor."""
+    if connection.vendor not in _INSERT_SQL:
+        quote = connection.ops.quote_name
+        fields = Job._meta.concrete_fields
+        columns = ", ".join(quote(str(field.column)) for field in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        _INSERT_SQL[connection.vendor] = (
+            f"INSERT INTO {quote(Job._meta.db_table)} ({columns}) VALUES ({placeholders})"
+        )
+    return _INSERT_SQL[connection.vendor]

@@ -49,12 +49,12 @@ class JobStore(OutboxMixin, RetentionMixin):
         """Insert ``job``; with a unique key held by an unfinished job, return that one."""
         job.active_unique_key = job.unique_key
         if job.unique_key is None:
-            job.save(using=self.using, force_insert=True)
+            insert_jobs(self.using, [job])
             return job, True
         for _ in range(UNIQUE_INSERT_TRIES):
             try:
                 with transaction.atomic(using=self.using):
-                    job.save(using=self.using, force_insert=True)
+                    insert_jobs(self.using, [job])
                 return job, True
             except IntegrityError as exc:
                 conflict = exc

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from django_jobs.models import Job
 from django_jobs.status import JobStatus
+from django_jobs.store.batch import mark_dispatched
 
 STALE_BATCH = 500
 
@@ -15,6 +16,7 @@ class OutboxMixin:
     """Bookkeeping of ``Job.dispatched_at`` for JobStore."""
 
     jobs: Any
+    using: str
 
     # -- dispatch bookkeeping (huey mode's outbox) ----------------------------------
 
@@ -27,7 +29,8 @@ class OutboxMixin:
         )
 
     def mark_dispatched(self, job_id: Any) -> None:
-        self.jobs.filter(pk=job_id, status=JobStatus.READY).update(dispatched_at=timezone.now())
+        """After each publish: one statement, its SQL built once (this runs per enqueue)."""
+        mark_dispatched(self.using, job_id)
 
     def mark_dispatched_many(self, job_ids: list[Any]) -> None:
         for start in range(0, len(job_ids), 500):

@@ -12,9 +12,10 @@ import logging
 import time
 from typing import Any
 
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError
 
 from django_jobs.backends.huey import HueyBackend, runtime
+from django_jobs.db.between_jobs import close_old_connections_between_jobs
 from django_jobs.worker.maintenance import Maintenance
 from django_jobs.worker.runner import (
     EXIT_FORCED,
@@ -28,7 +29,7 @@ logger = logging.getLogger("django_jobs")
 
 
 def _close_connections(task: Any, task_value: Any, exc: BaseException | None) -> None:
-    close_old_connections()
+    close_old_connections_between_jobs()
 
 
 def _threads_alive(consumer: Any) -> bool:

@@ -10,8 +10,7 @@ import queue
 import threading
 from collections.abc import Callable
 
-from django.db import close_old_connections
-
+from django_jobs.db.between_jobs import close_old_connections_between_jobs
 from django_jobs.models import Job
 
 logger = logging.getLogger("django_jobs")
@@ -68,7 +67,7 @@ class JobPool:
                     "Job %s: unexpected error in the worker; its lease will expire", job.pk
                 )
             finally:
-                close_old_connections()
+                close_old_connections_between_jobs()
                 with self._changed:
                     self._queued -= 1
                     self._running.pop(job.pk, None)
