@@ -11,6 +11,7 @@ query failed is still checked at once (Django's ``errors_occurred``).
 
 import threading
 import time
+from typing import Any
 
 from django.db import connections
 
@@ -25,6 +26,7 @@ def close_old_connections_between_jobs() -> None:
     recheck = now - getattr(_checked, "at", float("-inf")) >= HEALTH_CHECK_INTERVAL
     if recheck:
         _checked.at = now
+    connection: Any  # health_check_done is missing from the type stubs
     for connection in connections.all(initialized_only=True):
         connection.close_if_unusable_or_obsolete()
         if not recheck and connection.connection is not None:

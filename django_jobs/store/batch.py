@@ -1,10 +1,11 @@
-"""Raw SQL for writes done in batches, where the ORM's per-statement cost dominates.
+"""Raw SQL for the writes on every job's path, where the ORM's per-statement cost dominates.
 
-Used by the group commit of successful outcomes (``acks.py``): one fenced UPDATE
-for a whole batch of jobs, returning the rows that won the fence; and by
-``enqueue_many``: one prepared INSERT run for every job (``executemany``), with
-each value adapted by its model field as the ORM would, but without building
-SQL text with thousands of placeholders.
+The group commit of successful outcomes (``acks.py``): one fenced UPDATE for a
+whole batch of jobs, returning the rows that won the fence. Enqueue: one
+prepared INSERT, run once for a single job and for every job of
+``enqueue_many`` (``executemany``), with each value adapted by its model field as
+the ORM would, but without compiling SQL per call. Huey mode's mark of a
+published job.
 """
 
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from django_jobs.models import Job
 from django_jobs.status import JobStatus
+from django_jobs.store.write_turn import write_turn
 
 SUCCESS_SET = (
     "SET status = 'SUCCESSFUL', finished_at = %s, return_value = {value}, "
@@ -89,8 +91,8 @@ def _write_in_statements(
 ) -> set[Any]:
     """Each statement is fenced row by row, so a batch needs no transaction around it."""
     sql, row_sql = many
-    written = set()
-    with connection.cursor() as cursor:
+    written: set[Any] = set()
+    with write_turn(connection), connection.cursor() as cursor:
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
             chunk = rows[start : start + ROWS_PER_STATEMENT]
             cursor.execute(

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 
 from django_jobs.models import Job
 from django_jobs.status import JobStatus
+from django_jobs.store.write_turn import write_turn
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +177,7 @@ def _claimed_jobs(using: str, sql: str, params: list[Any]) -> list[Job]:
     converters again for every batch, which costs more than a one-job claim itself.
     """
     connection = connections[using]
-    with connection.cursor() as cursor:
+    with write_turn(connection), connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     converters = _converters(connection)

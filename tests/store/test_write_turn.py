@@ -1,0 +1,78 @@
+"""The SQLite writer turn: a real flock that makes a second writer wait, never a nested one."""
+
+import threading
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+
+from django_jobs.store.write_turn import LOCK_SUFFIX, write_turn
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def hold_turn_in_thread(holding: threading.Event, release: threading.Event) -> threading.Thread:
+    def hold():
+        from django.db import connection as thread_connection
+
+        with write_turn(thread_connection):
+            holding.set()
+            release.wait(5)
+        thread_connection.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert holding.wait(5)
+    return thread
+
+
+def takes_turn_within(seconds: float) -> bool:
+    done = threading.Event()
+
+    def take():
+        from django.db import connection as thread_connection
+
+        with write_turn(thread_connection):
+            done.set()
+        thread_connection.close()
+
+    threading.Thread(target=take, daemon=True).start()
+    return done.wait(seconds)
+
+
+def test_a_second_writer_waits_for_the_turn_and_gets_it_when_released():
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL writers take no turn (see the next test)")
+    holding, release = threading.Event(), threading.Event()
+    holder = hold_turn_in_thread(holding, release)
+    assert Path(f"{connection.settings_dict['NAME']}{LOCK_SUFFIX}").exists()
+    waiter = threading.Event()
+
+    def wait_for_turn():
+        from django.db import connection as thread_connection
+
+        with write_turn(thread_connection):
+            waiter.set()
+        thread_connection.close()
+
+    threading.Thread(target=wait_for_turn, daemon=True).start()
+    assert not waiter.wait(0.3)
+    release.set()
+    assert waiter.wait(5)
+    holder.join(5)
+
+
+def test_only_sqlite_autocommit_writers_take_a_turn():
+    holding, release = threading.Event(), threading.Event()
+    if connection.vendor == "sqlite":
+        holder = hold_turn_in_thread(holding, release)
+        with transaction.atomic():  # may hold SQLite's lock already: never waits for a turn
+            with write_turn(connection):
+                pass
+        release.set()
+        holder.join(5)
+    else:
+        holder = hold_turn_in_thread(holding, release)
+        assert takes_turn_within(1)  # PostgreSQL has row locks: no turn at all
+        release.set()
+        holder.join(5)
