@@ -29,7 +29,7 @@ from django_jobs.models import Job
 from django_jobs.payload import bind_arguments, encode
 from django_jobs.retry import RetryPolicy, decide
 from django_jobs.store import JobStore
-from django_jobs.store.results import resolve_task, to_task_result
+from django_jobs.store.results import resolve_task, task_for_job, task_result
 from django_jobs.timeouts import call_async, call_sync
 
 logger = logging.getLogger("django_jobs")
@@ -51,7 +51,8 @@ def run_job(job: Job, store: JobStore) -> Outcome:
     except (UnknownTask, InvalidPayload) as exc:
         logger.error("Job %s: %s", job.pk, exc)
         return Outcome.FAILED if store.fail(job, exc) else Outcome.DISCARDED
-    result = to_task_result(job, task)
+    job_task = task_for_job(job, task)
+    result = task_result(job, job_task)
     sender = _signal_sender(job.backend_name)
     task_started.send(sender=sender, task_result=result)
     try:
@@ -62,13 +63,13 @@ def run_job(job: Job, store: JobStore) -> Outcome:
         logger.info("Job %s was cancelled while running", job.pk)
         if not store.cancelled(job, exc):
             return Outcome.DISCARDED
-        task_finished.send(sender=sender, task_result=to_task_result(job, task))
+        task_finished.send(sender=sender, task_result=task_result(job, job_task))
         return Outcome.CANCELLED
     except BaseException as exc:  # noqa: BLE001 - a task's SystemExit must not stop the worker
-        return _record_failure(job, task, exc, store, sender)
+        return _record_failure(job, job_task, exc, store, sender)
     if not store.succeed(job, value):
         return Outcome.DISCARDED
-    task_finished.send(sender=sender, task_result=to_task_result(job, task))
+    task_finished.send(sender=sender, task_result=task_result(job, job_task))
     return Outcome.SUCCEEDED
 
 
@@ -106,7 +107,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _record_failure(
-    job: Job, task: Task, exc: BaseException, store: JobStore, sender: Any
+    job: Job, job_task: Task, exc: BaseException, store: JobStore, sender: Any
 ) -> Outcome:
     decision = decide(retry_policy(job), exc, job.attempts)
     if decision is not None:
@@ -120,7 +121,7 @@ def _record_failure(
         return Outcome.RETRYING if store.retry(job, exc, decision.delay) else Outcome.DISCARDED
     if not store.fail(job, exc):
         return Outcome.DISCARDED
-    task_finished.send(sender=sender, task_result=to_task_result(job, task))
+    task_finished.send(sender=sender, task_result=task_result(job, job_task))
     return Outcome.FAILED
 
 

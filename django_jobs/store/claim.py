@@ -165,9 +165,16 @@ def claim_jobs(using: str, request: ClaimRequest) -> list[Job]:
     return _claimed_jobs(using, sql, params)
 
 
+_COLUMN_LISTS: dict[tuple[str, str], str] = {}
+
+
 def _returning(ops: Any, prefix: str = "") -> str:
     """Every column, in field order, so rows become ``Job`` instances without a lookup."""
-    return ", ".join(prefix + ops.quote_name(field.column) for field in Job._meta.concrete_fields)
+    key = (ops.connection.vendor, prefix)
+    if key not in _COLUMN_LISTS:
+        fields = Job._meta.concrete_fields
+        _COLUMN_LISTS[key] = ", ".join(prefix + ops.quote_name(field.column) for field in fields)
+    return _COLUMN_LISTS[key]
 
 
 def _claimed_jobs(using: str, sql: str, params: list[Any]) -> list[Job]:

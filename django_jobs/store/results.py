@@ -28,11 +28,20 @@ def resolve_task(path: str) -> Task:
     return obj
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(task_class: type) -> tuple[str, ...]:
+    if task_class not in _FIELD_NAMES:
+        _FIELD_NAMES[task_class] = tuple(field.name for field in fields(task_class))
+    return _FIELD_NAMES[task_class]
+
+
 def restored(task: Task, **changes: Any) -> Task:
     """A copy of ``task`` with ``changes``, built without running its validation."""
     copy = object.__new__(type(task))
-    for field in fields(task):
-        object.__setattr__(copy, field.name, changes.get(field.name, getattr(task, field.name)))
+    for name in _field_names(type(task)):
+        object.__setattr__(copy, name, changes.get(name, getattr(task, name)))
     return copy
 
 
@@ -49,8 +58,16 @@ def task_for_job(job: Job, task: Task | None = None) -> Task:
 
 def to_task_result(job: Job, task: Task | None = None) -> TaskResult:
     """The job as Django's ``TaskResult``; a cancelled job reads as FAILED."""
+    return task_result(job, task_for_job(job, task))
+
+
+def task_result(job: Job, job_task: Task) -> TaskResult:
+    """``to_task_result`` for a task already made the job's own by ``task_for_job``.
+
+    A worker builds a job's result twice (started, finished): the task copy is made once.
+    """
     result: TaskResult = TaskResult(
-        task=task_for_job(job, task),
+        task=job_task,
         id=str(job.id),
         status=to_task_result_status(job.status),
         enqueued_at=job.enqueued_at,
