@@ -1,6 +1,7 @@
 """Huey-mode specifics: configuration checks, a django-redis connection, priorities on Redis."""
 
 import pytest
+import redis
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
@@ -76,3 +77,17 @@ def test_priorities_hold_on_redis(huey_settings):
     order = [huey.dequeue().args[0] for _ in range(2)]
     assert order == [high.id, low.id]
     assert Job.objects.filter(dispatched_at__isnull=False).count() == 2
+
+
+def test_running_a_job_spends_no_round_trips_on_huey_revocation(huey_settings):
+    """huey reads and deletes revoke keys around every task; our jobs are never revoked there."""
+    result = tasks.add.enqueue(2, 3)
+    task_backends["default"].sweep(JobStore(), older_than=0)  # the test never commits
+    huey = task_backends["default"].huey("default")
+    client = redis.Redis.from_url(huey_settings.url)
+    client.config_resetstat()
+    huey.execute(huey.dequeue())  # what a consumer thread does with a message
+    commands = set(client.info("commandstats"))
+    assert Job.objects.get(pk=result.id).status == "SUCCESSFUL"
+    assert {"cmdstat_bzpopmin", "cmdstat_zpopmin"} & commands  # the message was taken
+    assert not commands & {"cmdstat_hmget", "cmdstat_hget", "cmdstat_hdel"}
