@@ -80,17 +80,19 @@ class JobsBackend(BaseTaskBackend):
         from django.db import transaction
 
         from django_jobs.store import JobStore
-        from django_jobs.store.results import to_task_result
+        from django_jobs.store.results import task_for_job, task_result, to_task_result
 
         self.validate_task(task)
         _check_importable(task)
         if getattr(task, "unique_key", None) is not None:
             raise InvalidTask("enqueue_many() does not take unique jobs: enqueue them one by one.")
-        jobs = [self._new_job(task, *self._prepare(task, *_call(call))) for call in calls]
+        arguments = [self._prepare(task, *_call(call)) for call in calls]
+        template = self._new_job(task, [], {})
+        job_task = task_for_job(template, task)  # the same for every job of the batch
         store = JobStore()
         with transaction.atomic(using=store.using):
-            store.create_many(jobs)
-            results = [to_task_result(job, task) for job in jobs]
+            jobs = store.create_alike(template, arguments)
+            results = [task_result(job, job_task) for job in jobs]
             for result in results:
                 task_enqueued.send(type(self), task_result=result)
             dispatched = self.dispatch_many(jobs, store)

@@ -17,7 +17,7 @@ from django_jobs.exceptions import InvalidTransition, JobCancelled, WorkerLost
 from django_jobs.models import Job, Queue
 from django_jobs.status import JobStatus
 from django_jobs.store.acks import AckGroup
-from django_jobs.store.batch import insert_jobs, write_successes
+from django_jobs.store.batch import insert_alike, insert_job, write_successes
 from django_jobs.store.claim import ClaimRequest, claim_job_by_id, claim_jobs
 from django_jobs.store.outbox import OutboxMixin
 from django_jobs.store.reconnect import retry_on_disconnect
@@ -49,12 +49,12 @@ class JobStore(OutboxMixin, RetentionMixin):
         """Insert ``job``; with a unique key held by an unfinished job, return that one."""
         job.active_unique_key = job.unique_key
         if job.unique_key is None:
-            insert_jobs(self.using, [job])
+            insert_job(self.using, job)
             return job, True
         for _ in range(UNIQUE_INSERT_TRIES):
             try:
                 with transaction.atomic(using=self.using):
-                    insert_jobs(self.using, [job])
+                    insert_job(self.using, job)
                 return job, True
             except IntegrityError as exc:
                 conflict = exc
@@ -65,10 +65,9 @@ class JobStore(OutboxMixin, RetentionMixin):
             # race for the freed key as well: insert again.
         raise conflict
 
-    def create_many(self, jobs: list[Job]) -> list[Job]:
-        """Insert jobs without unique keys (one prepared INSERT, run for each)."""
-        insert_jobs(self.using, jobs)
-        return jobs
+    def create_alike(self, template: Job, arguments: Sequence[tuple[Any, Any]]) -> list[Job]:
+        """Insert one job per ``(args, kwargs)``, like ``template`` otherwise (no unique key)."""
+        return insert_alike(self.using, template, arguments)
 
     # -- claiming ---------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from django_jobs import api
 from django_jobs.compat import TASKS_PACKAGE, InvalidTask, TaskResultStatus, django_task
 from django_jobs.exceptions import InvalidPayload
 from django_jobs.models import Job
+from django_jobs.store import JobStore
 from django_jobs.testing import capture_jobs, run_until_empty
 from tests import tasks
 
@@ -96,3 +97,28 @@ def test_huey_mode_with_redis_down_stores_the_batch_for_the_sweep(huey_settings)
         huey_settings.start()
     assert run_until_empty() == 20
     assert results[19].refresh() is None and results[19].return_value == 38
+
+
+def test_a_batch_stores_the_same_rows_as_single_enqueues():
+    """Columns adapted once for the batch must read back as a one-by-one enqueue's do."""
+    task = tasks.echo.using(queue_name="emails", priority=3)
+    single = Job.objects.get(pk=task.enqueue(1, n={"deep": [1]}).id)
+    batch = [
+        Job.objects.get(pk=r.id) for r in api.enqueue_many(task, [((1,), {"n": {"deep": [1]}})] * 2)
+    ]
+    skip = {"id", "enqueued_at", "run_after"}
+    fields = [f.attname for f in Job._meta.concrete_fields if f.attname not in skip]
+    for job in batch:
+        assert [getattr(job, f) for f in fields] == [getattr(single, f) for f in fields]
+        assert job.id.version == 4 and job.run_after == job.enqueued_at
+    assert len({single.id, *(job.id for job in batch)}) == 3
+
+
+def test_jobs_of_a_batch_share_no_mutable_value():
+    template = Job(task_path="tests.tasks.add", queue_name="default", backend_name="default")
+    first, second = JobStore().create_alike(template, [([1, 2], {}), ([3, 4], {})])
+    for name in ("errors", "worker_ids", "args", "kwargs"):
+        assert getattr(first, name) is not getattr(second, name)
+    first.errors.append({"x": 1})
+    assert second.errors == [] and template.errors == []
+    assert [job.args for job in Job.objects.order_by("args")] == [[1, 2], [3, 4]]
