@@ -52,7 +52,7 @@ class JobsBackend(BaseTaskBackend):
 
     def enqueue(self, task: Task, args: Sequence[Any], kwargs: Mapping[str, Any]) -> TaskResult:
         from django_jobs.store import JobStore
-        from django_jobs.store.results import to_task_result
+        from django_jobs.store.results import task_for_job, task_result, to_task_result
 
         self.validate_task(task)
         _check_importable(task)
@@ -60,8 +60,13 @@ class JobsBackend(BaseTaskBackend):
         job, created = store.create(self._new_job(task, *self._prepare(task, args, kwargs)))
         if not created:
             return to_task_result(job)
-        task_enqueued.send(type(self), task_result=to_task_result(job, task))
-        return to_task_result(self.dispatch(job, store), task)
+        job_task = task_for_job(job, task)
+        result = task_result(job, job_task)
+        task_enqueued.send(type(self), task_result=result)
+        dispatched = self.dispatch(job, store)
+        if dispatched is job:  # unchanged by dispatching (queued modes)
+            return result
+        return task_result(dispatched, job_task)
 
     def dispatch(self, job: "Job", store: "JobStore") -> "Job":
         """Send a freshly stored job on its way; return it as it stands afterwards."""
