@@ -29,7 +29,10 @@ class ImmediateBackend(JobsBackend):
         from django_jobs.execution import Outcome, run_job
 
         lease = get_settings().LEASE_SECONDS
+        last_run = None  # the job as its last run left it, when that run's write won
         while claimed := store.claim_one(job.pk, worker_id=self.worker_id, lease_seconds=lease):
-            if run_job(claimed, store) is not Outcome.RETRYING:
+            outcome = run_job(claimed, store)
+            last_run = None if outcome is Outcome.DISCARDED else claimed
+            if outcome is not Outcome.RETRYING:
                 break
-        return store.get(job.pk)
+        return last_run or store.get(job.pk)

@@ -152,7 +152,7 @@ class JobStore(OutboxMixin, RetentionMixin):
     def succeed(self, job: Job, return_value: Any) -> bool:
         if self._acks is not None:
             return self._acks.succeed(job, return_value)
-        return self._finish(job, JobStatus.SUCCESSFUL, return_value=return_value)
+        return bool(self._succeed_many([(job, return_value)]))
 
     def _succeed_many(self, outcomes: Sequence[tuple[Job, Any]]) -> set[Any]:
         """Fenced success writes for a batch in one transaction; the ids that were written."""
