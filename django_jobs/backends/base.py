@@ -57,13 +57,15 @@ class JobsBackend(BaseTaskBackend):
         self.validate_task(task)
         _check_importable(task)
         store = JobStore()
-        job, created = store.create(self._new_job(task, *self._prepare(task, args, kwargs)))
+        job, created = store.create(
+            self._new_job(task, *self._prepare(task, args, kwargs)), wake=self.wake_on_insert
+        )
         if not created:
             return to_task_result(job)
         job_task = task_for_job(job, task)
         result = task_result(job, job_task)
         task_enqueued.send(type(self), task_result=result)
-        dispatched = self.dispatch(job, store)
+        dispatched = self.dispatch_created(job, store)
         if dispatched is job:  # unchanged by dispatching (queued modes)
             return result
         return task_result(dispatched, job_task)
@@ -71,6 +73,13 @@ class JobsBackend(BaseTaskBackend):
     def dispatch(self, job: "Job", store: "JobStore") -> "Job":
         """Send a freshly stored job on its way; return it as it stands afterwards."""
         raise NotImplementedError("JobsBackend subclasses must define dispatch()")
+
+    # Whose idle workers ``enqueue()``'s INSERT itself wakes (see JobStore.create), if any.
+    wake_on_insert: str | None = None
+
+    def dispatch_created(self, job: "Job", store: "JobStore") -> "Job":
+        """``dispatch()`` a job ``enqueue()`` has just inserted (with ``wake_on_insert``)."""
+        return self.dispatch(job, store)
 
     def enqueue_many(
         self, task: Task, calls: Iterable[tuple[Sequence[Any], Mapping[str, Any]]]

@@ -12,16 +12,25 @@ if TYPE_CHECKING:
 class DatabaseBackend(JobsBackend):
     """Stores the job in the caller's transaction; a rollback means it never existed.
 
-    On PostgreSQL the insert is followed by a NOTIFY in the same transaction,
-    delivered on commit, which wakes an idle worker at once.
+    On PostgreSQL the insert NOTIFYs in the same statement (``requeue`` and
+    ``run_now`` in the same transaction); delivered on commit, the notification wakes
+    an idle worker at once.
     """
 
     worker_kind = "database"
+
+    @property
+    def wake_on_insert(self) -> str:  # type: ignore[override]
+        return self.alias
 
     def dispatch(self, job: "Job", store: "JobStore") -> "Job":
         from django_jobs.db.notify import notify
 
         notify(store.using, self.alias)
+        return job
+
+    def dispatch_created(self, job: "Job", store: "JobStore") -> "Job":
+        """Nothing left to do: the INSERT woke the workers in the same statement."""
         return job
 
     def dispatch_many(self, jobs: list["Job"], store: "JobStore") -> list["Job"]:

@@ -11,9 +11,10 @@ from typing import Any, Protocol
 
 from django.db import connections
 
+from django_jobs.store.batch import WAKE_CHANNEL as CHANNEL
+
 logger = logging.getLogger("django_jobs")
 
-CHANNEL = "django_jobs"
 WAIT_SLICE = 0.5  # the longest an idle worker takes to notice a stop request
 
 

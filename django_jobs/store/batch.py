@@ -114,18 +114,27 @@ def _write_one_by_one(cursor: Any, sql: str, finished_at: Any, rows: list[tuple]
     return written
 
 
-def insert_job(using: str, job: Job) -> None:
+WAKE_CHANNEL = "django_jobs"  # what idle database-mode workers LISTEN on (PostgreSQL)
+
+
+def insert_job(using: str, job: Job, *, wake: str | None = None) -> None:
     """INSERT ``job`` (its primary key already set) with the INSERT built once per vendor.
 
-    ``Model.save()`` would compile the same statement again on every enqueue.
+    ``Model.save()`` would compile the same statement again on every enqueue. With
+    ``wake`` (a backend alias) on PostgreSQL, the same statement also NOTIFYs that
+    backend's idle workers: one round trip, delivered on commit, dropped on rollback.
     """
     connection = connections[using]
-    row = [
+    sql = _insert_sql(connection)
+    params = [
         field.get_db_prep_save(getattr(job, field.attname), connection)
         for field in Job._meta.concrete_fields
     ]
+    if wake is not None and connection.vendor == "postgresql":
+        sql = f"WITH inserted AS ({sql} RETURNING 1) SELECT pg_notify(%s, %s) FROM inserted"
+        params += [WAKE_CHANNEL, wake]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection), row)
+        cursor.execute(sql, params)
     job._state.adding = False
     job._state.db = using
 

@@ -45,16 +45,19 @@ class JobStore(OutboxMixin, RetentionMixin):
 
     # -- enqueue ----------------------------------------------------------------
 
-    def create(self, job: Job) -> tuple[Job, bool]:
-        """Insert ``job``; with a unique key held by an unfinished job, return that one."""
+    def create(self, job: Job, *, wake: str | None = None) -> tuple[Job, bool]:
+        """Insert ``job``; with a unique key held by an unfinished job, return that one.
+
+        ``wake``: the backend whose idle workers the insert should wake (PostgreSQL).
+        """
         job.active_unique_key = job.unique_key
         if job.unique_key is None:
-            insert_job(self.using, job)
+            insert_job(self.using, job, wake=wake)
             return job, True
         for _ in range(UNIQUE_INSERT_TRIES):
             try:
                 with transaction.atomic(using=self.using):
-                    insert_job(self.using, job)
+                    insert_job(self.using, job, wake=wake)
                 return job, True
             except IntegrityError as exc:
                 conflict = exc
