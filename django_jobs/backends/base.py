@@ -58,7 +58,7 @@ class JobsBackend(BaseTaskBackend):
         _check_importable(task)
         store = JobStore()
         job, created = store.create(
-            self._new_job(task, *self._prepare(task, args, kwargs)), wake=self.wake_on_insert
+            self._new_job(task, *self._prepare(task, args, kwargs)), wake=self.wake_on_insert()
         )
         if not created:
             return to_task_result(job)
@@ -74,8 +74,9 @@ class JobsBackend(BaseTaskBackend):
         """Send a freshly stored job on its way; return it as it stands afterwards."""
         raise NotImplementedError("JobsBackend subclasses must define dispatch()")
 
-    # Whose idle workers ``enqueue()``'s INSERT itself wakes (see JobStore.create), if any.
-    wake_on_insert: str | None = None
+    def wake_on_insert(self) -> str | None:
+        """Whose idle workers ``enqueue()``'s INSERT itself wakes (``JobStore.create``), if any."""
+        return None
 
     def dispatch_created(self, job: "Job", store: "JobStore") -> "Job":
         """``dispatch()`` a job ``enqueue()`` has just inserted (with ``wake_on_insert``)."""

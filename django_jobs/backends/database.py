@@ -12,15 +12,14 @@ if TYPE_CHECKING:
 class DatabaseBackend(JobsBackend):
     """Stores the job in the caller's transaction; a rollback means it never existed.
 
-    On PostgreSQL the insert NOTIFYs in the same statement (``requeue`` and
-    ``run_now`` in the same transaction); delivered on commit, the notification wakes
-    an idle worker at once.
+    On PostgreSQL the enqueue's INSERT also sends the NOTIFY (``requeue`` and
+    ``run_now`` send it after their UPDATE, in the same transaction); delivered on
+    commit, the notification wakes an idle worker at once.
     """
 
     worker_kind = "database"
 
-    @property
-    def wake_on_insert(self) -> str:  # type: ignore[override]
+    def wake_on_insert(self) -> str:
         return self.alias
 
     def dispatch(self, job: "Job", store: "JobStore") -> "Job":
