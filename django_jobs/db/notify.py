@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from django.db import connections
 
-from django_jobs.store.batch import WAKE_CHANNEL as CHANNEL
+from django_jobs.store.inserts import WAKE_CHANNEL as CHANNEL
 
 logger = logging.getLogger("django_jobs")
 

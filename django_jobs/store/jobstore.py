@@ -17,8 +17,9 @@ from django_jobs.exceptions import InvalidTransition, JobCancelled, WorkerLost
 from django_jobs.models import Job, Queue
 from django_jobs.status import JobStatus
 from django_jobs.store.acks import AckGroup
-from django_jobs.store.batch import insert_alike, insert_job, write_successes
+from django_jobs.store.batch import write_successes
 from django_jobs.store.claim import ClaimRequest, claim_job_by_id, claim_jobs
+from django_jobs.store.inserts import insert_alike, insert_job
 from django_jobs.store.outbox import OutboxMixin
 from django_jobs.store.reconnect import retry_on_disconnect
 from django_jobs.store.results import error_entry

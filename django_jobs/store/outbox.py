@@ -3,13 +3,14 @@
 from datetime import timedelta
 from typing import Any
 
+from django.db import connections
 from django.utils import timezone
 
 from django_jobs.models import Job
 from django_jobs.status import JobStatus
-from django_jobs.store.batch import mark_dispatched
 
 STALE_BATCH = 500
+MARK_DISPATCHED = "UPDATE {table} SET dispatched_at = %s WHERE id = %s AND status = 'READY'"
 
 
 class OutboxMixin:
@@ -29,8 +30,16 @@ class OutboxMixin:
         )
 
     def mark_dispatched(self, job_id: Any) -> None:
-        """After each publish: one statement, its SQL built once (this runs per enqueue)."""
-        mark_dispatched(self.using, job_id)
+        """After each publish: one plain statement, not an ORM update (this runs per enqueue)."""
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                MARK_DISPATCHED.format(table=connection.ops.quote_name(Job._meta.db_table)),
+                [
+                    connection.ops.adapt_datetimefield_value(timezone.now()),
+                    Job._meta.pk.get_db_prep_value(job_id, connection),
+                ],
+            )
 
     def mark_dispatched_many(self, job_ids: list[Any]) -> None:
         for start in range(0, len(job_ids), 500):
