@@ -99,43 +99,42 @@ def test_rolled_back_enqueue_never_runs():
     assert not Job.objects.exists()
 
 
+@pytest.fixture
+def listener():
+    """A connection of its own LISTENing where idle workers do."""
+    from django.db import connection
+
+    from django_jobs.db.notify import CHANNEL
+
+    listening = connection.Database.connect(**connection.get_connection_params(), autocommit=True)
+    listening.execute(f"LISTEN {CHANNEL}")
+    yield listening
+    listening.close()
+
+
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_on_postgresql_one_statement_stores_the_job_and_wakes_workers_on_commit():
+def test_on_postgresql_one_statement_stores_the_job_and_wakes_workers_on_commit(listener):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from django_jobs.db.notify import CHANNEL
 
-    listener = connection.Database.connect(**connection.get_connection_params(), autocommit=True)
-    try:
-        listener.execute(f"LISTEN {CHANNEL}")
-        with transaction.atomic(), CaptureQueriesContext(connection) as queries:
-            tasks.add.enqueue(1, 2)
-            assert list(listener.notifies(timeout=0.2, stop_after=1)) == []  # not before commit
-        statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-        assert len(statements) == 1
-        assert "INSERT INTO" in statements[0] and "pg_notify" in statements[0]
-        woken = list(listener.notifies(timeout=5, stop_after=1))
-        assert [(n.channel, n.payload) for n in woken] == [(CHANNEL, "default")]
-    finally:
-        listener.close()
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        tasks.add.enqueue(1, 2)
+        assert list(listener.notifies(timeout=0.2, stop_after=1)) == []  # not before commit
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == 1
+    assert "INSERT INTO" in statements[0] and "pg_notify" in statements[0]
+    woken = list(listener.notifies(timeout=5, stop_after=1))
+    assert [(n.channel, n.payload) for n in woken] == [(CHANNEL, "default")]
 
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_on_postgresql_a_rolled_back_enqueue_wakes_nobody():
-    from django.db import connection
-
-    from django_jobs.db.notify import CHANNEL
-
-    listener = connection.Database.connect(**connection.get_connection_params(), autocommit=True)
-    try:
-        listener.execute(f"LISTEN {CHANNEL}")
-        with pytest.raises(RuntimeError), transaction.atomic():
-            tasks.add.enqueue(1, 2)
-            raise RuntimeError("rolled back")
-        assert list(listener.notifies(timeout=0.5, stop_after=1)) == []
-        assert not Job.objects.exists()
-    finally:
-        listener.close()
+def test_on_postgresql_a_rolled_back_enqueue_wakes_nobody(listener):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        tasks.add.enqueue(1, 2)
+        raise RuntimeError("rolled back")
+    assert list(listener.notifies(timeout=0.5, stop_after=1)) == []
+    assert not Job.objects.exists()

@@ -26,18 +26,19 @@ def hold_turn_in_thread(holding: threading.Event, release: threading.Event) -> t
     return thread
 
 
-def takes_turn_within(seconds: float) -> bool:
-    done = threading.Event()
+def take_turn_in_thread() -> threading.Event:
+    """Set once a thread of its own has taken (and given back) the writer turn."""
+    taken = threading.Event()
 
     def take():
         from django.db import connection as thread_connection
 
         with write_turn(thread_connection):
-            done.set()
+            taken.set()
         thread_connection.close()
 
     threading.Thread(target=take, daemon=True).start()
-    return done.wait(seconds)
+    return taken
 
 
 def test_a_second_writer_waits_for_the_turn_and_gets_it_when_released():
@@ -46,19 +47,10 @@ def test_a_second_writer_waits_for_the_turn_and_gets_it_when_released():
     holding, release = threading.Event(), threading.Event()
     holder = hold_turn_in_thread(holding, release)
     assert Path(f"{connection.settings_dict['NAME']}{LOCK_SUFFIX}").exists()
-    waiter = threading.Event()
-
-    def wait_for_turn():
-        from django.db import connection as thread_connection
-
-        with write_turn(thread_connection):
-            waiter.set()
-        thread_connection.close()
-
-    threading.Thread(target=wait_for_turn, daemon=True).start()
-    assert not waiter.wait(0.3)
+    taken = take_turn_in_thread()
+    assert not taken.wait(0.3)
     release.set()
-    assert waiter.wait(5)
+    assert taken.wait(5)
     holder.join(5)
 
 
@@ -73,6 +65,6 @@ def test_only_sqlite_autocommit_writers_take_a_turn():
         holder.join(5)
     else:
         holder = hold_turn_in_thread(holding, release)
-        assert takes_turn_within(1)  # PostgreSQL has row locks: no turn at all
+        assert take_turn_in_thread().wait(1)  # PostgreSQL has row locks: no turn at all
         release.set()
         holder.join(5)
