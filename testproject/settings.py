@@ -122,11 +122,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+JOBS_LOG_LEVEL = env("JOBS_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
-        "django_jobs": {"handlers": ["console"], "level": env("JOBS_LOG_LEVEL", default="INFO")}
+        "django_jobs": {"handlers": ["console"], "level": JOBS_LOG_LEVEL},
+        # Django's own per-task lines ("Task id=... state=..."): the same knob as ours.
+        "django.tasks": {"handlers": ["console"], "level": JOBS_LOG_LEVEL, "propagate": False},
     },
 }
