@@ -36,6 +36,12 @@ def _positive_int(value: Any) -> str | None:
     return None
 
 
+def _whole_number(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return "must be a whole number of at least 0"
+    return None
+
+
 def _positive_number(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         return "must be a positive number"
@@ -126,6 +132,7 @@ SCHEMA: dict[str, tuple[Any, Check]] = {
     "LEASE_SECONDS": (60.0, _positive_number),
     "POLL_INTERVAL": (1.0, _positive_number),
     "CONCURRENCY": (4, _positive_int),
+    "PREFETCH": (4, _whole_number),
     "GRACE_SECONDS": (30.0, _positive_number),
     "MAX_PAYLOAD_BYTES": (1_000_000, _positive_int),
     "RETENTION": (RETENTION_DEFAULTS, _retention),
@@ -150,6 +157,7 @@ class JobsSettings:
     LEASE_SECONDS: float
     POLL_INTERVAL: float
     CONCURRENCY: int
+    PREFETCH: int
     GRACE_SECONDS: float
     MAX_PAYLOAD_BYTES: int
     RETENTION: dict[str, int]

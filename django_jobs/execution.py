@@ -36,6 +36,8 @@ logger = logging.getLogger("django_jobs")
 
 
 class Outcome(enum.Enum):
+    # Written, or handed to the store's group commit, which sends ``task_finished`` once the
+    # batch is written and logs a success that lost its lease instead.
     SUCCEEDED = "succeeded"
     RETRYING = "retrying"
     FAILED = "failed"
@@ -67,10 +69,15 @@ def run_job(job: Job, store: JobStore) -> Outcome:
         return Outcome.CANCELLED
     except BaseException as exc:  # noqa: BLE001 - a task's SystemExit must not stop the worker
         return _record_failure(job, job_task, exc, store, sender)
-    if not store.succeed(job, value):
-        return Outcome.DISCARDED
-    task_finished.send(sender=sender, task_result=task_result(job, job_task))
-    return Outcome.SUCCEEDED
+    recorded: list[bool] = []
+
+    def finished(written: bool) -> None:  # noqa: FBT001 - the store's ``then`` callback
+        recorded.append(written)
+        if written:
+            task_finished.send(sender=sender, task_result=task_result(job, job_task))
+
+    store.succeed_then(job, value, finished)
+    return Outcome.DISCARDED if recorded == [False] else Outcome.SUCCEEDED
 
 
 def _check_arguments(task: Task, job: Job) -> None:

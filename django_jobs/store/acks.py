@@ -1,31 +1,37 @@
-"""Group commit for successful outcomes: many threads' acknowledgements in one transaction.
+"""Group commit for successful outcomes: many threads' acknowledgements in one statement.
 
 Each finished job needs one fenced UPDATE. Written one by one, a worker's
 threads queue for the database's write lock (SQLite) or each pay a commit
-(PostgreSQL). Here the first thread to arrive becomes the leader and writes
-everything that is waiting in one transaction; threads arriving meanwhile wait,
-and the leader writes their batch next. Alone, a thread writes at once, so a
-quiet worker adds no latency; under load batches grow with the number of threads.
-Every thread still learns whether its own write won the fence, before it returns.
+(PostgreSQL). Here the first thread to arrive becomes the writer and writes
+everything that is waiting in one batch; threads arriving meanwhile hand their
+success over and go back to work at once, and the writer takes their batch next.
+Alone, a thread writes at once, so a quiet worker adds no latency; under load
+batches grow with the rate at which jobs finish, not with the number of threads.
+
+A success that is handed over but never written (the process dies first, or the
+database stays away) leaves the job RUNNING: its lease expires and it runs again,
+as for a worker that died during the job.
 """
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django_jobs.models import Job
 
+logger = logging.getLogger("django_jobs")
+
 WriteMany = Callable[[Sequence[tuple[Job, Any]]], set[Any]]
+Then = Callable[[bool], None]
 
 
 @dataclass(slots=True)
 class _Ack:
     job: Job
     value: Any
-    done: threading.Event = field(default_factory=threading.Event)
-    written: bool = False
-    error: BaseException | None = None
+    then: Then
 
 
 class AckGroup:
@@ -34,37 +40,43 @@ class AckGroup:
         self._write_many = write_many
         self._lock = threading.Lock()
         self._pending: list[_Ack] = []
-        self._leading = False
+        self._writing = False
 
-    def succeed(self, job: Job, value: Any) -> bool:
-        """Record ``job`` as successful with ``value``; False when its lease was lost."""
-        ack = _Ack(job, value)
+    def succeed(self, job: Job, value: Any, then: Then) -> None:
+        """Record ``job`` as successful with ``value``; ``then(written)`` once it is written.
+
+        ``written`` is False when the run had lost its lease. ``then`` runs on the
+        thread that wrote the batch, which is this one when no write was under way.
+        """
         with self._lock:
-            self._pending.append(ack)
-            lead = not self._leading
-            self._leading = True
-        if lead:
-            self._lead()
-        else:
-            ack.done.wait()
-        if ack.error is not None:
-            raise ack.error
-        return ack.written
+            self._pending.append(_Ack(job, value, then))
+            if self._writing:
+                return
+            self._writing = True
+        self._write_while_pending()
 
-    def _lead(self) -> None:
+    def _write_while_pending(self) -> None:
         while True:
             with self._lock:
                 batch, self._pending = self._pending, []
                 if not batch:
-                    self._leading = False
+                    self._writing = False
                     return
             try:
                 written = self._write_many([(ack.job, ack.value) for ack in batch])
-            except Exception as exc:  # noqa: BLE001 - handed to every thread of the batch
-                for ack in batch:
-                    ack.error = exc
-            else:
-                for ack in batch:
-                    ack.written = ack.job.pk in written
+            except Exception:
+                logger.exception(
+                    "Could not record %d successful job(s); they run again when their leases end",
+                    len(batch),
+                )
+                continue
             for ack in batch:
-                ack.done.set()
+                _call_safely(ack, written=ack.job.pk in written)
+
+
+def _call_safely(ack: _Ack, *, written: bool) -> None:
+    """One failing follow-up (a signal receiver that raises) must not skip the others."""
+    try:
+        ack.then(written)
+    except Exception:
+        logger.exception("Job %s: error after recording its success", ack.job.pk)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_jobs.exceptions import InvalidTransition, JobCancelled, WorkerLost
 from django_jobs.models import Job, Queue
 from django_jobs.status import JobStatus
-from django_jobs.store.acks import AckGroup
+from django_jobs.store.acks import AckGroup, Then
 from django_jobs.store.batch import write_successes
 from django_jobs.store.claim import ClaimRequest, claim_job_by_id, claim_jobs
 from django_jobs.store.inserts import insert_alike, insert_job
@@ -36,7 +36,7 @@ class JobStore(OutboxMixin, RetentionMixin):
     """The job table's state machine (READY -> RUNNING -> SUCCESSFUL | FAILED | READY ...)."""
 
     def __init__(self, using: str | None = None, *, group_commit: bool = False) -> None:
-        """``group_commit``: successful outcomes of concurrent threads share transactions."""
+        """``group_commit``: successes of concurrent threads are written in shared batches."""
         self.using = using or router.db_for_write(Job)
         self._acks = AckGroup(self._succeed_many) if group_commit else None
 
@@ -154,9 +154,19 @@ class JobStore(OutboxMixin, RetentionMixin):
         )
 
     def succeed(self, job: Job, return_value: Any) -> bool:
-        if self._acks is not None:
-            return self._acks.succeed(job, return_value)
+        """Mark ``job`` SUCCESSFUL now; False when its run had lost the lease."""
         return bool(self._succeed_many([(job, return_value)]))
+
+    def succeed_then(self, job: Job, return_value: Any, then: Then) -> None:
+        """Mark ``job`` SUCCESSFUL, then call ``then(written)``.
+
+        Without group commit the write happens now and ``then`` runs before this
+        returns; with it, the success joins the next batch (see ``acks.py``).
+        """
+        if self._acks is None:
+            then(self.succeed(job, return_value))
+        else:
+            self._acks.succeed(job, return_value, then)
 
     def _succeed_many(self, outcomes: Sequence[tuple[Job, Any]]) -> set[Any]:
         """Fenced success writes for a batch in one transaction; the ids that were written."""

@@ -81,7 +81,11 @@ class Worker:
     def run(self) -> int:
         persistent_connections(self.store.using)
         self._register()
-        pool = JobPool(self.options.concurrency, self._run_one)
+        pool = JobPool(
+            self.options.concurrency,
+            self._run_one,
+            ahead=self.options.concurrency * self.settings.PREFETCH,
+        )
         maintenance = self._maintenance(pool.running_jobs, lambda: self.done)
         self._start_side_loops(maintenance)
         logger.info(

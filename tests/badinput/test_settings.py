@@ -137,6 +137,16 @@ def test_non_finite_numbers_are_refused(key, number):
     assert f"JOBS['{key}'] must be a positive" in problem
 
 
+@pytest.mark.parametrize("value", [-1, 1.5, True, "4", None])
+def test_prefetch_must_be_a_whole_number(value):
+    (problem,) = validate({"PREFETCH": value})
+    assert problem == f"JOBS['PREFETCH'] must be a whole number of at least 0, got: {value!r}"
+
+
+def test_prefetch_zero_turns_claiming_ahead_off():
+    assert validate({"PREFETCH": 0}) == [] and build({"PREFETCH": 0}).PREFETCH == 0
+
+
 @pytest.mark.django_db
 def test_check_reports_malformed_settings_without_a_traceback(settings):
     settings.JOBS = {

@@ -1,15 +1,17 @@
-"""Group commit of successful outcomes: batches under concurrency, the same fence as single
-writes, and errors reported to every thread whose write was in the failing batch."""
+"""Group commit of successful outcomes: threads hand their success over and go on, one
+thread writes the batch and tells each whether its write won the fence; a failed batch
+is logged and leaves its jobs to their leases."""
 
 import threading
-import time
 
 import pytest
 from django.db import close_old_connections
 
+from django_jobs.compat import TaskResultStatus, task_finished
+from django_jobs.execution import Outcome, run_job
 from django_jobs.models import Job
 from django_jobs.store import JobStore
-from django_jobs.store.acks import AckGroup
+from django_jobs.store.acks import AckGroup, _Ack
 from tests import tasks
 
 
@@ -26,48 +28,86 @@ def run_threads(count, target):
         thread.join(10)
 
 
-def test_concurrent_acks_share_batches_and_each_learns_its_own_fate():
+def test_threads_hand_over_and_go_on_while_one_writes_their_batch():
     batches = []
+    writing = threading.Event()
+    finish_first_write = threading.Event()
 
     def write_many(outcomes):
-        time.sleep(0.02)  # a slow commit: others arrive meanwhile
+        if not batches:
+            writing.set()
+            finish_first_write.wait(5)  # a slow commit: others arrive meanwhile
         batches.append([job.pk for job, _ in outcomes])
         return {job.pk for job, _ in outcomes if job.pk % 5}  # multiples of 5 lost the fence
 
     group = AckGroup(write_many)
-    results = {}
-    run_threads(20, lambda n: results.__setitem__(n, group.succeed(FakeJob(n), n)))
-    assert sorted(pk for batch in batches for pk in batch) == list(range(20))
-    assert len(batches) < 20  # shared transactions
-    assert results == {n: bool(n % 5) for n in range(20)}
+    fates, writers = {}, {}
+
+    def then_for(n):
+        def then(written):
+            fates[n] = written
+            writers[n] = threading.current_thread().name
+
+        return then
+
+    first = threading.Thread(target=group.succeed, args=(FakeJob(0), 0, then_for(0)), name="w")
+    first.start()
+    assert writing.wait(5)
+    run_threads(19, lambda n: group.succeed(FakeJob(n + 1), n + 1, then_for(n + 1)))
+    assert fates == {}  # all 19 returned before anything was written
+    finish_first_write.set()
+    first.join(5)
+    assert batches == [[0], list(range(1, 20))]
+    assert fates == {n: bool(n % 5) for n in range(20)}
+    assert set(writers.values()) == {"w"}  # the writing thread told everyone
 
 
-def test_a_lone_ack_is_written_at_once():
+def test_a_lone_ack_is_written_before_succeed_returns():
     group = AckGroup(lambda outcomes: {job.pk for job, _ in outcomes})
-    assert group.succeed(FakeJob(1), None) is True
+    fates = []
+    group.succeed(FakeJob(1), None, fates.append)
+    assert fates == [True]
 
 
-def test_a_failing_batch_raises_in_every_thread_and_the_next_batch_still_runs():
+def test_a_failing_batch_is_logged_and_the_next_batch_is_still_written(caplog):
     calls = []
+    first_write = threading.Event()
+    go_on = threading.Event()
 
     def write_many(outcomes):
-        calls.append(len(outcomes))
+        calls.append([job.pk for job, _ in outcomes])
         if len(calls) == 1:
-            time.sleep(0.02)
+            first_write.set()
+            go_on.wait(5)
             raise ConnectionError("database went away")
         return {job.pk for job, _ in outcomes}
 
     group = AckGroup(write_many)
-    errors, oks = [], []
+    fates = {}
+    first = threading.Thread(target=group.succeed, args=(FakeJob(0), 0, fates.__setitem__))
+    first.start()
+    assert first_write.wait(5)
+    group.succeed(FakeJob(1), 1, lambda written: fates.__setitem__(1, written))
+    go_on.set()
+    first.join(5)
+    assert calls == [[0], [1]]
+    assert fates == {1: True}  # job 0 is left RUNNING: its lease ends and it runs again
+    assert "Could not record 1 successful job(s)" in caplog.text
 
-    def ack(n):
-        try:
-            oks.append(group.succeed(FakeJob(n), n))
-        except ConnectionError:
-            errors.append(n)
 
-    run_threads(6, ack)
-    assert len(errors) == calls[0] and len(errors) + len(oks) == 6 and all(oks)
+def test_a_follow_up_that_raises_does_not_skip_the_others(caplog):
+    group = AckGroup(lambda outcomes: {job.pk for job, _ in outcomes})
+    told = []
+
+    def then(written):
+        told.append(written)
+        if len(told) == 1:
+            raise RuntimeError("a signal receiver failed")
+
+    group._pending.append(_Ack(FakeJob(1), 1, then))  # already waiting when the writer starts
+    group.succeed(FakeJob(2), 2, then)
+    assert told == [True, True]
+    assert "Job 1: error after recording its success" in caplog.text
 
 
 @pytest.mark.django_db(transaction=True)
@@ -85,10 +125,11 @@ def test_group_commit_keeps_the_lease_fence():
     results = {}
 
     def finish(n):
-        results[jobs[n].pk] = store.succeed(jobs[n], values[n])
+        store.succeed_then(jobs[n], values[n], lambda written: results.__setitem__(n, written))
         close_old_connections()
 
     run_threads(8, finish)
+    results = {jobs[n].pk: written for n, written in results.items()}
     assert [results.pop(job.pk) for job in (stolen, rerun, rescued)] == [False, False, False]
     assert all(results.values()) and len(results) == 5
     rows = {job.pk: job for job in Job.objects.all()}
@@ -117,3 +158,28 @@ def test_a_batch_larger_than_one_statement_is_written_whole():
     assert len(finished) == 1203
     assert {str(pk) for pk in finished} == set(job_ids)
     assert all(finished[job.pk] == job.args[0] for job in jobs)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("group_commit", [False, True])
+def test_task_finished_is_sent_only_for_a_success_that_was_written(group_commit, caplog):
+    store = JobStore(group_commit=group_commit)
+    tasks.add.enqueue(1, 2)
+    tasks.add.enqueue(3, 4)
+    kept, lost = store.claim(backend_name="default", worker_id="w1", limit=2, lease_seconds=30)
+    Job.objects.filter(pk=lost.pk).update(worker_id="w2")  # rescued and claimed elsewhere
+    finished = []
+
+    def on_finished(sender, task_result, **kwargs):
+        finished.append((task_result.id, task_result.status, task_result.return_value))
+
+    task_finished.connect(on_finished)
+    try:
+        outcomes = [run_job(kept, store), run_job(lost, store)]
+    finally:
+        task_finished.disconnect(on_finished)
+    assert finished == [(str(kept.pk), TaskResultStatus.SUCCESSFUL, 3)]
+    assert Job.objects.get(pk=lost.pk).status == "RUNNING"
+    assert f"Job {lost.pk}: result of a run that lost its lease was discarded" in caplog.text
+    # Written on this thread (no batch under way), the outcome is known before run_job returns.
+    assert outcomes == [Outcome.SUCCEEDED, Outcome.DISCARDED]

@@ -1,0 +1,85 @@
+"""The job pool: threads run what it holds, and it claims ahead only while jobs finish fast."""
+
+import threading
+
+from django_jobs.worker import pool as pool_module
+from django_jobs.worker.pool import JobPool, RecentCount
+
+
+class FakeJob:
+    def __init__(self, pk):
+        self.pk = pk
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_recent_count_covers_the_last_window_and_forgets_older_ones():
+    clock = Clock()
+    recent = RecentCount(0.1, clock)
+    assert recent.value() == 0
+    for _ in range(3):
+        recent.add()
+    assert recent.value() == 3
+    clock.now += 0.1  # the next window: the previous one still counts
+    recent.add()
+    assert recent.value() == 3
+    clock.now += 0.1
+    assert recent.value() == 1
+    clock.now += 0.25  # two windows without events
+    assert recent.value() == 0
+
+
+def test_a_pool_whose_jobs_are_slow_claims_nothing_ahead():
+    release = threading.Event()
+    pool = JobPool(2, lambda job: release.wait(5), ahead=8)
+    try:
+        assert pool.free_slots() == 2
+        pool.submit(FakeJob(1))
+        pool.submit(FakeJob(2))
+        assert pool.free_slots() == 0  # nothing finished lately: no job waits behind slow ones
+        pool.wait_for_slot(timeout=0.05)
+        assert pool.free_slots() == 0
+    finally:
+        release.set()
+    assert pool.wait_idle(timeout=5)
+
+
+def test_a_pool_whose_jobs_finish_fast_claims_ahead_up_to_its_limit(monkeypatch):
+    monkeypatch.setattr(pool_module, "AHEAD_WINDOW", 60.0)  # a slow CI machine stays in it
+    pool = JobPool(2, lambda job: None, ahead=3)
+    for n in range(2):
+        pool.submit(FakeJob(n))
+    assert pool.wait_idle(timeout=5)
+    assert pool.free_slots() == 2 + 2  # two finished within the window
+    for n in range(2, 12):
+        pool.submit(FakeJob(n))
+    assert pool.wait_idle(timeout=5)
+    assert pool.free_slots() == 2 + 3  # never more than ``ahead``
+
+
+def test_jobs_waiting_for_a_thread_are_held_like_running_ones():
+    """The heartbeat renews, and shutdown hands back, what waits as well as what runs."""
+    started = threading.Event()
+    release = threading.Event()
+
+    def run(job):
+        started.set()
+        release.wait(5)
+
+    pool = JobPool(1, run, ahead=1)
+    try:
+        pool.submit(FakeJob("running"))
+        assert started.wait(5)
+        pool.submit(FakeJob("waiting"))
+        assert sorted(job.pk for job in pool.running_jobs()) == ["running", "waiting"]
+        assert pool.busy == 2
+    finally:
+        release.set()
+    assert pool.wait_idle(timeout=5)
+    assert pool.running_jobs() == []
