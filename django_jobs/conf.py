@@ -132,7 +132,7 @@ SCHEMA: dict[str, tuple[Any, Check]] = {
     "LEASE_SECONDS": (60.0, _positive_number),
     "POLL_INTERVAL": (1.0, _positive_number),
     "CONCURRENCY": (4, _positive_int),
-    "PREFETCH": (4, _whole_number),
+    "PREFETCH": (8, _whole_number),
     "GRACE_SECONDS": (30.0, _positive_number),
     "MAX_PAYLOAD_BYTES": (1_000_000, _positive_int),
     "RETENTION": (RETENTION_DEFAULTS, _retention),

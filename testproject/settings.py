@@ -85,6 +85,7 @@ TASKS = {
 
 JOBS = {
     "LEASE_SECONDS": env.float("JOBS_LEASE_SECONDS", default=60.0),
+    "PREFETCH": env.int("JOBS_PREFETCH", default=8),
     "CREDIT_ACCOUNT_MODEL": "shop.Organization",
     "SCHEDULES": {
         "shop.sync_inventory": {

@@ -8,8 +8,10 @@ their leases and shutdown can hand them back.
 Claiming ahead: when jobs finish quickly, one claim per free thread would make
 the claim statement the bottleneck. The pool then takes up to ``ahead`` jobs
 more than it has threads, but never more than its threads finished in the last
-``AHEAD_WINDOW`` seconds: a job claimed ahead waits about that long at most, and
-a pool whose jobs are slow claims nothing ahead, leaving the work to idle workers.
+``AHEAD_WINDOW`` seconds: a job claimed ahead waits about that long, and a pool
+whose jobs are slow claims nothing ahead, leaving the work to idle workers. If
+slow jobs take every thread after all, the worker hands back what has waited
+longer than ``MAX_WAIT`` (``take_back_waiting``) for other workers to take.
 """
 
 import logging
@@ -24,6 +26,7 @@ from django_jobs.models import Job
 logger = logging.getLogger("django_jobs")
 
 AHEAD_WINDOW = 0.1
+MAX_WAIT = 1.0
 
 
 class RecentCount:
@@ -62,7 +65,8 @@ class JobPool:
         self._run = run
         self._inbox: queue.SimpleQueue[Job] = queue.SimpleQueue()
         self._changed = threading.Condition()
-        self._running: dict[object, Job] = {}
+        self._running: dict[object, Job] = {}  # every job held: waiting or running
+        self._waiting: dict[object, tuple[Job, float]] = {}  # not started; oldest first
         self._queued = 0
         self._threads = [
             threading.Thread(target=self._serve, name=f"{name}-{i}", daemon=True)
@@ -87,7 +91,28 @@ class JobPool:
         with self._changed:
             self._queued += 1
             self._running[job.pk] = job
+            self._waiting[job.pk] = (job, time.monotonic())
         self._inbox.put(job)
+
+    def take_back_waiting(self, longer_than: float = MAX_WAIT) -> list[Job]:
+        """Give up the jobs that have waited for a thread longer than ``longer_than`` seconds.
+
+        The caller hands them back to the queue; a thread that later finds one in
+        the inbox skips it. Checks only the oldest waiting job when none is stale.
+        """
+        taken = []
+        deadline = time.monotonic() - longer_than
+        with self._changed:
+            for pk, (job, submitted_at) in list(self._waiting.items()):
+                if submitted_at > deadline:
+                    break
+                del self._waiting[pk]
+                self._running.pop(pk, None)
+                self._queued -= 1
+                taken.append(job)
+            if taken:
+                self._changed.notify_all()
+        return taken
 
     def running_jobs(self) -> list[Job]:
         with self._changed:
@@ -104,6 +129,8 @@ class JobPool:
     def _serve(self) -> None:
         while True:
             job = self._inbox.get()
+            if not self._start(job):
+                continue
             try:
                 self._run(job)
             except Exception:
@@ -117,3 +144,12 @@ class JobPool:
                     self._finished.add()
                     self._running.pop(job.pk, None)
                     self._changed.notify_all()
+
+    def _start(self, job: Job) -> bool:
+        """Whether ``job`` is still this pool's to run (not taken back while it waited)."""
+        with self._changed:
+            waiting = self._waiting.get(job.pk)
+            if waiting is None or waiting[0] is not job:  # a later claim of it may be waiting
+                return False
+            del self._waiting[job.pk]
+            return True

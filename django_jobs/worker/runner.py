@@ -137,6 +137,7 @@ class Worker:
         try:
             while not self.signals.stop.is_set() and not self._reached_max_jobs():
                 self.watch.turned()
+                self._hand_back_waiting(pool)
                 free = pool.free_slots()
                 if free == 0:
                     pool.wait_for_slot(timeout=0.5)
@@ -160,6 +161,20 @@ class Worker:
                 waiter.wait(self.settings.POLL_INTERVAL, self.signals.stop)
         finally:
             waiter.close()
+
+    def _hand_back_waiting(self, pool: JobPool) -> None:
+        """Jobs claimed ahead that slow jobs keep from a thread go back for other workers."""
+        waiting = pool.take_back_waiting()
+        if not waiting:
+            return
+        self.claimed -= len(waiting)  # --max-jobs counts jobs this worker runs
+        handed_back = sum(self.store.release(job) for job in waiting)
+        if handed_back:
+            logger.info(
+                "Worker %s handed back %d job(s) claimed ahead: its threads are busy",
+                self.id,
+                handed_back,
+            )
 
     def _claim(self, limit: int) -> list[Job]:
         if self.options.max_jobs is not None:

@@ -83,3 +83,31 @@ def test_jobs_waiting_for_a_thread_are_held_like_running_ones():
         release.set()
     assert pool.wait_idle(timeout=5)
     assert pool.running_jobs() == []
+
+
+def test_jobs_kept_waiting_by_slow_ones_are_taken_back_and_never_run():
+    started = threading.Event()
+    release = threading.Event()
+    ran = []
+
+    def run(job):
+        ran.append(job.pk)
+        started.set()
+        release.wait(5)
+
+    pool = JobPool(1, run, ahead=2)
+    try:
+        pool.submit(FakeJob("slow"))
+        assert started.wait(5)
+        pool.submit(FakeJob("a"))
+        pool.submit(FakeJob("b"))
+        assert pool.take_back_waiting(longer_than=60) == []  # not stale yet
+        taken = pool.take_back_waiting(longer_than=0)
+        assert [job.pk for job in taken] == ["a", "b"]  # oldest first; the running one stays
+        assert [job.pk for job in pool.running_jobs()] == ["slow"] and pool.busy == 1
+        again = FakeJob("a")  # claimed again later: this one runs, the stale entry does not
+        pool.submit(again)
+    finally:
+        release.set()
+    assert pool.wait_idle(timeout=5)
+    assert ran == ["slow", "a"] and pool.busy == 0 and pool.running_jobs() == []
