@@ -103,7 +103,8 @@ class JobPool:
         taken = []
         deadline = time.monotonic() - longer_than
         with self._changed:
-            for pk, (job, submitted_at) in list(self._waiting.items()):
+            while self._waiting:
+                pk, (job, submitted_at) = next(iter(self._waiting.items()))
                 if submitted_at > deadline:
                     break
                 del self._waiting[pk]
