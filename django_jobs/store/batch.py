@@ -45,7 +45,8 @@ SUCCESS_ONE = (
     + SUCCESS_SET.format(value="%s")
     + " WHERE id = %s AND status = 'RUNNING' AND attempts = %s AND worker_id = %s"
 )
-ROWS_PER_STATEMENT = 500  # far below every vendor's limit on parameters
+ROWS_PER_STATEMENT = 512  # far below every vendor's limit on parameters
+NO_ROW = (None, None, None, None)  # matches no job: pads a batch to its statement's size
 
 
 def write_successes(using: str, outcomes: Sequence[tuple[Job, Any]]) -> set[Any]:
@@ -92,13 +93,24 @@ def _write_in_statements(
     written: set[Any] = set()
     with write_turn(connection), connection.cursor() as cursor:
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            chunk = rows[start : start + ROWS_PER_STATEMENT]
+            chunk = _padded(rows[start : start + ROWS_PER_STATEMENT])
             cursor.execute(
                 sql.format(table=table, rows=", ".join([row_sql] * len(chunk))),
                 [finished_at, *(value for row in chunk for value in row)],
             )
             written.update(db_id for (db_id,) in cursor.fetchall())
     return written
+
+
+def _padded(chunk: list[tuple]) -> list[tuple]:
+    """``chunk`` filled up to a power of two with rows that match nothing.
+
+    Every row count is another statement text, and SQLite keeps each one compiled
+    per connection: batches of every size from 1 to 512 made a worker's memory grow
+    for as long as new sizes turned up. Padded, a connection sees ten statements.
+    """
+    size = 1 << (len(chunk) - 1).bit_length()
+    return chunk + [NO_ROW] * (size - len(chunk))
 
 
 def _write_one_by_one(cursor: Any, sql: str, finished_at: Any, rows: list[tuple]) -> set[Any]:

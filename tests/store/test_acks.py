@@ -5,7 +5,7 @@ is logged and leaves its jobs to their leases."""
 import threading
 
 import pytest
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from django_jobs.compat import TaskResultStatus, task_finished
 from django_jobs.execution import Outcome, run_job
@@ -183,3 +183,24 @@ def test_task_finished_is_sent_only_for_a_success_that_was_written(group_commit,
     assert f"Job {lost.pk}: result of a run that lost its lease was discarded" in caplog.text
     # Written on this thread (no batch under way), the outcome is known before run_job returns.
     assert outcomes == [Outcome.SUCCEEDED, Outcome.DISCARDED]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_of_every_size_share_a_handful_of_statements():
+    """Each statement text stays compiled per SQLite connection: sizes 1..100 use eight."""
+    store = JobStore()
+    for n in range(sum(range(1, 101))):
+        tasks.add.enqueue(n, n)
+    statements = set()
+
+    def remember(execute, sql, params, many, context):
+        statements.add(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(remember):
+        for size in range(1, 101):
+            jobs = store.claim(backend_name="default", worker_id="w", limit=size, lease_seconds=30)
+            assert store._succeed_many([(job, 1) for job in jobs]) == {job.pk for job in jobs}
+    success_statements = {sql for sql in statements if "SUCCESSFUL" in sql}
+    assert len(success_statements) == 8  # 1, 2, 4, ... 128 rows
+    assert Job.objects.filter(status="SUCCESSFUL").count() == sum(range(1, 101))
