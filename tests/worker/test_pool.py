@@ -11,6 +11,20 @@ class FakeJob:
         self.pk = pk
 
 
+class BlockingRun:
+    """A pool's job function that records each job it starts and blocks until released."""
+
+    def __init__(self):
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.ran = []
+
+    def __call__(self, job):
+        self.ran.append(job.pk)
+        self.started.set()
+        self.release.wait(5)
+
+
 class Clock:
     def __init__(self):
         self.now = 1000.0
@@ -36,8 +50,8 @@ def test_recent_count_covers_the_last_window_and_forgets_older_ones():
 
 
 def test_a_pool_whose_jobs_are_slow_claims_nothing_ahead():
-    release = threading.Event()
-    pool = JobPool(2, lambda job: release.wait(5), ahead=8)
+    run = BlockingRun()
+    pool = JobPool(2, run, ahead=8)
     try:
         assert pool.free_slots() == 2
         pool.submit(FakeJob(1))
@@ -46,7 +60,7 @@ def test_a_pool_whose_jobs_are_slow_claims_nothing_ahead():
         pool.wait_for_slot(timeout=0.05)
         assert pool.free_slots() == 0
     finally:
-        release.set()
+        run.release.set()
     assert pool.wait_idle(timeout=5)
 
 
@@ -65,40 +79,26 @@ def test_a_pool_whose_jobs_finish_fast_claims_ahead_up_to_its_limit(monkeypatch)
 
 def test_jobs_waiting_for_a_thread_are_held_like_running_ones():
     """The heartbeat renews, and shutdown hands back, what waits as well as what runs."""
-    started = threading.Event()
-    release = threading.Event()
-
-    def run(job):
-        started.set()
-        release.wait(5)
-
+    run = BlockingRun()
     pool = JobPool(1, run, ahead=1)
     try:
         pool.submit(FakeJob("running"))
-        assert started.wait(5)
+        assert run.started.wait(5)
         pool.submit(FakeJob("waiting"))
         assert sorted(job.pk for job in pool.running_jobs()) == ["running", "waiting"]
         assert pool.busy == 2
     finally:
-        release.set()
+        run.release.set()
     assert pool.wait_idle(timeout=5)
     assert pool.running_jobs() == []
 
 
 def test_jobs_kept_waiting_by_slow_ones_are_taken_back_and_never_run():
-    started = threading.Event()
-    release = threading.Event()
-    ran = []
-
-    def run(job):
-        ran.append(job.pk)
-        started.set()
-        release.wait(5)
-
+    run = BlockingRun()
     pool = JobPool(1, run, ahead=2)
     try:
         pool.submit(FakeJob("slow"))
-        assert started.wait(5)
+        assert run.started.wait(5)
         pool.submit(FakeJob("a"))
         pool.submit(FakeJob("b"))
         assert pool.take_back_waiting(longer_than=60) == []  # not stale yet
@@ -108,6 +108,6 @@ def test_jobs_kept_waiting_by_slow_ones_are_taken_back_and_never_run():
         again = FakeJob("a")  # claimed again later: this one runs, the stale entry does not
         pool.submit(again)
     finally:
-        release.set()
+        run.release.set()
     assert pool.wait_idle(timeout=5)
-    assert ran == ["slow", "a"] and pool.busy == 0 and pool.running_jobs() == []
+    assert run.ran == ["slow", "a"] and pool.busy == 0 and pool.running_jobs() == []
