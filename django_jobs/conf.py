@@ -30,16 +30,18 @@ RETENTION_DEFAULTS: dict[str, int] = {
 }
 
 
-def _positive_int(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return "must be a whole number of at least 1"
-    return None
+def _whole_number(minimum: int) -> Check:
+    """The check for an ``int`` (a bool is not one) of at least ``minimum``."""
+
+    def check(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            return f"must be a whole number of at least {minimum}"
+        return None
+
+    return check
 
 
-def _whole_number(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        return "must be a whole number of at least 0"
-    return None
+_positive_int = _whole_number(1)
 
 
 def _positive_number(value: Any) -> str | None:
@@ -132,7 +134,7 @@ SCHEMA: dict[str, tuple[Any, Check]] = {
     "LEASE_SECONDS": (60.0, _positive_number),
     "POLL_INTERVAL": (1.0, _positive_number),
     "CONCURRENCY": (4, _positive_int),
-    "PREFETCH": (8, _whole_number),
+    "PREFETCH": (8, _whole_number(0)),
     "GRACE_SECONDS": (30.0, _positive_number),
     "MAX_PAYLOAD_BYTES": (1_000_000, _positive_int),
     "RETENTION": (RETENTION_DEFAULTS, _retention),

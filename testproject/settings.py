@@ -85,7 +85,6 @@ TASKS = {
 
 JOBS = {
     "LEASE_SECONDS": env.float("JOBS_LEASE_SECONDS", default=60.0),
-    "PREFETCH": env.int("JOBS_PREFETCH", default=8),
     "CREDIT_ACCOUNT_MODEL": "shop.Organization",
     "SCHEDULES": {
         "shop.sync_inventory": {
