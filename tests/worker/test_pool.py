@@ -25,6 +25,14 @@ class BlockingRun:
         self.release.wait(5)
 
 
+def pool_running(run, first, *, ahead):
+    """A one-thread pool whose thread has started ``first`` (a job pk) and is held by ``run``."""
+    pool = JobPool(1, run, ahead=ahead)
+    pool.submit(FakeJob(first))
+    assert run.started.wait(5)
+    return pool
+
+
 class Clock:
     def __init__(self):
         self.now = 1000.0
@@ -80,10 +88,8 @@ def test_a_pool_whose_jobs_finish_fast_claims_ahead_up_to_its_limit(monkeypatch)
 def test_jobs_waiting_for_a_thread_are_held_like_running_ones():
     """The heartbeat renews, and shutdown hands back, what waits as well as what runs."""
     run = BlockingRun()
-    pool = JobPool(1, run, ahead=1)
+    pool = pool_running(run, "running", ahead=1)
     try:
-        pool.submit(FakeJob("running"))
-        assert run.started.wait(5)
         pool.submit(FakeJob("waiting"))
         assert sorted(job.pk for job in pool.running_jobs()) == ["running", "waiting"]
         assert pool.busy == 2
@@ -95,10 +101,8 @@ def test_jobs_waiting_for_a_thread_are_held_like_running_ones():
 
 def test_jobs_kept_waiting_by_slow_ones_are_taken_back_and_never_run():
     run = BlockingRun()
-    pool = JobPool(1, run, ahead=2)
+    pool = pool_running(run, "slow", ahead=2)
     try:
-        pool.submit(FakeJob("slow"))
-        assert run.started.wait(5)
         pool.submit(FakeJob("a"))
         pool.submit(FakeJob("b"))
         assert pool.take_back_waiting(longer_than=60) == []  # not stale yet
