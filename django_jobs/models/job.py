@@ -1,12 +1,12 @@
 """The ``Job`` row: one job and its whole history, whatever mode ran it."""
 
-import uuid
 from datetime import datetime
 
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from django_jobs.ids import new_job_id
 from django_jobs.status import ACTIVE, FINISHED, JobStatus
 
 
@@ -44,7 +44,7 @@ class Job(models.Model):
     job: a worker whose lease was taken over can no longer change the row.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_job_id, editable=False)
     task_path = models.CharField(max_length=255)
     queue_name = models.CharField(max_length=100)
     priority = models.SmallIntegerField(default=0)

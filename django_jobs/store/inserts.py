@@ -6,13 +6,12 @@ id and arguments, adapted once. Values are adapted by their model fields as the
 ORM would.
 """
 
-import os
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from django.db import connections, transaction
 
+from django_jobs.ids import new_job_ids
 from django_jobs.models import Job
 
 WAKE_CHANNEL = "django_jobs"  # what idle database-mode workers LISTEN on (PostgreSQL)
@@ -40,15 +39,6 @@ def insert_job(using: str, job: Job, *, wake: str | None = None) -> None:
     job._state.db = using
 
 
-def new_ids(count: int) -> list[uuid.UUID]:
-    """``count`` random (version 4) UUIDs, as ``Job.id``'s default makes them.
-
-    One read of the OS's random source for all of them, not one system call per id.
-    """
-    random = os.urandom(16 * count)
-    return [uuid.UUID(bytes=random[i : i + 16], version=4) for i in range(0, 16 * count, 16)]
-
-
 def insert_alike(using: str, template: Job, arguments: Sequence[tuple[Any, Any]]) -> list[Job]:
     """INSERT one job per ``(args, kwargs)``, equal to ``template`` in every other field.
 
@@ -66,7 +56,7 @@ def insert_alike(using: str, template: Job, arguments: Sequence[tuple[Any, Any]]
     mutable = [i for i, value in enumerate(values) if isinstance(value, list | dict)]
     pk, args_at, kwargs_at = (attnames.index(name) for name in ("id", "args", "kwargs"))
     jobs, rows = [], []
-    for (args, kwargs), job_id in zip(arguments, new_ids(len(arguments)), strict=True):
+    for (args, kwargs), job_id in zip(arguments, new_job_ids(len(arguments)), strict=True):
         job_values, row = values.copy(), prepped.copy()
         for i in mutable:  # each job its own errors, worker_ids... lists
             job_values[i] = values[i].copy()

@@ -6,6 +6,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from django_jobs import api
 from django_jobs.compat import TaskResultStatus
 from django_jobs.models import Job
 from django_jobs.store import JobStore
@@ -36,6 +37,17 @@ def test_claim_order_is_priority_then_run_after():
     claimed = [str(job.pk) for job in claim_all()]
     assert claimed == [high.id, old.id, new.id, low.id]
     assert future.id not in claimed
+
+
+def test_jobs_due_together_are_claimed_in_enqueue_order():
+    """Ties of priority and run_after go by id, and ids are made in time order."""
+    results = api.enqueue_many(tasks.add, [((i, 0), {}) for i in range(200)])
+    results += [tasks.add.enqueue(i, 1) for i in range(5)]
+    now = timezone.now()
+    Job.objects.update(run_after=now)
+    enqueued = [r.id for r in results]
+    for start in range(0, len(enqueued), 25):
+        assert {str(job.pk) for job in claim_all(limit=25)} == set(enqueued[start : start + 25])
 
 
 def test_claim_counts_the_attempt_and_records_the_worker():

@@ -110,7 +110,7 @@ def test_a_batch_stores_the_same_rows_as_single_enqueues():
     fields = [f.attname for f in Job._meta.concrete_fields if f.attname not in skip]
     for job in batch:
         assert [getattr(job, f) for f in fields] == [getattr(single, f) for f in fields]
-        assert job.id.version == 4 and job.run_after == job.enqueued_at
+        assert job.id.version == 7 and job.run_after == job.enqueued_at
     assert len({single.id, *(job.id for job in batch)}) == 3
 
 
