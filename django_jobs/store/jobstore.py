@@ -100,7 +100,7 @@ class JobStore(OutboxMixin, RetentionMixin):
             paused=self.paused_queues(backend_name) if paused is None else paused,
         )
         jobs = claim_jobs(self.using, request)
-        return sorted(jobs, key=lambda job: (-job.priority, job.run_after))
+        return sorted(jobs, key=lambda job: (-job.priority, job.run_after, job.pk))
 
     def claim_one(
         self, job_id: Any, *, worker_id: str, lease_seconds: float, due_only: bool = False
