@@ -3,7 +3,7 @@
 A random (version 4) id puts every new row at a random place in the primary-key
 index, and claims, which break ties of priority and ``run_after`` by id, then walk
 the table in random order: each batch of claims and successes dirties a page per
-job in every index on the job table. Time-ordered ids keep new rows, claims and
+job in every index a status change touches. Time-ordered ids keep new rows, claims and
 successes at the ends of those indexes, and run jobs of equal priority and due
 time in the order they were enqueued.
 
@@ -34,15 +34,15 @@ def new_job_id() -> uuid.UUID:
 
 def new_job_ids(count: int) -> list[uuid.UUID]:
     """``count`` time-ordered ids, increasing, with one read of the OS's random source."""
-    random = os.urandom(4 * count + 6)
+    entropy = os.urandom(4 * count + 6)
     with _lock:
-        milliseconds, counter = _start(random[-6:])
+        milliseconds, counter = _start(entropy[-6:])
         ids = []
         for offset in range(0, 4 * count, 4):
             counter += 1
             if counter > _COUNTER_MAX:  # 4 trillion ids in one millisecond: borrow the next
                 milliseconds, counter = milliseconds + 1, 0
-            ids.append(_build(milliseconds, counter, random[offset : offset + 4]))
+            ids.append(_build(milliseconds, counter, entropy[offset : offset + 4]))
         _remember(milliseconds, counter)
     return ids
 
