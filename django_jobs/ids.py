@@ -34,16 +34,17 @@ def new_job_id() -> uuid.UUID:
 
 def new_job_ids(count: int) -> list[uuid.UUID]:
     """``count`` time-ordered ids, increasing, with one read of the OS's random source."""
+    global _last_ms, _last_counter  # the one piece of state, written under _lock
     entropy = os.urandom(4 * count + 6)
     with _lock:
         milliseconds, counter = _start(entropy[-6:])
         ids = []
         for offset in range(0, 4 * count, 4):
             counter += 1
-            if counter > _COUNTER_MAX:  # 4 trillion ids in one millisecond: borrow the next
+            if counter > _COUNTER_MAX:  # 2 trillion ids in one millisecond: borrow the next
                 milliseconds, counter = milliseconds + 1, 0
             ids.append(_build(milliseconds, counter, entropy[offset : offset + 4]))
-        _remember(milliseconds, counter)
+        _last_ms, _last_counter = milliseconds, counter
     return ids
 
 
@@ -57,11 +58,6 @@ def _start(seed: bytes) -> tuple[int, int]:
     if milliseconds > _last_ms:
         return milliseconds, int.from_bytes(seed) & (_COUNTER_MAX >> 1)
     return _last_ms, _last_counter
-
-
-def _remember(milliseconds: int, counter: int) -> None:
-    global _last_ms, _last_counter  # the one piece of state, written under _lock
-    _last_ms, _last_counter = milliseconds, counter
 
 
 def _build(milliseconds: int, counter: int, tail: bytes) -> uuid.UUID:
