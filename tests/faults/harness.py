@@ -97,8 +97,18 @@ class Drill:
         worker.signal(signal.SIGCONT)
 
     def stop_all(self, timeout: float = 60) -> list[int]:
-        """SIGTERM every live worker at once; their exit codes."""
+        """SIGTERM every live worker at once, once each has started; their exit codes.
+
+        A worker still importing Django has no handlers yet and dies of the signal (it
+        holds no job then): a replacement started just before the backlog ran out must
+        finish starting before the graceful stop is what is measured.
+        """
         alive = self.alive()
+        wait_until(
+            lambda: all(worker.has_logged(" started: ") for worker in alive),
+            timeout=timeout,
+            describe=lambda: [worker.output[-300:] for worker in alive],
+        )
         for worker in alive:
             worker.signal(signal.SIGTERM)
         return [worker.wait(timeout=timeout) for worker in alive]
