@@ -1,5 +1,8 @@
 """``api.enqueue_many``: one call, many jobs, every mode; all or nothing on bad input."""
 
+import contextlib
+from unittest import mock
+
 import pytest
 from django.db import transaction
 
@@ -88,6 +91,19 @@ def test_huey_mode_publishes_the_batch_on_commit(huey_settings):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_huey_mode_publishes_a_batch_in_one_round_trip_and_in_order(huey_settings):
+    from django_jobs.compat import task_backends
+
+    huey = task_backends["default"].huey("default")
+    with count_redis_commands(huey) as commands:
+        batch = api.enqueue_many(tasks.add, [((n, n), {}) for n in range(300)])
+    assert commands == ["pipeline"]
+    after = tasks.add.enqueue(1, 1)
+    published = [huey.dequeue().args[0] for _ in range(301)]
+    assert published == [r.id for r in batch] + [after.id]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_huey_mode_with_redis_down_stores_the_batch_for_the_sweep(huey_settings):
     huey_settings.stop()
     try:
@@ -122,3 +138,25 @@ def test_jobs_of_a_batch_share_no_mutable_value():
     first.errors.append({"x": 1})
     assert second.errors == [] and template.errors == []
     assert [job.args for job in Job.objects.order_by("args")] == [[1, 2], [3, 4]]
+
+
+@contextlib.contextmanager
+def count_redis_commands(huey):
+    """The commands ``huey``'s storage sends in the block: "pipeline" for a whole pipeline."""
+    sent: list[str] = []
+    connection = huey.storage.conn
+    execute_command, pipeline = connection.execute_command, connection.pipeline
+
+    def single(*args, **kwargs):
+        sent.append(args[0])
+        return execute_command(*args, **kwargs)
+
+    def batched(*args, **kwargs):
+        sent.append("pipeline")
+        return pipeline(*args, **kwargs)
+
+    with (
+        mock.patch.object(connection, "execute_command", single),
+        mock.patch.object(connection, "pipeline", batched),
+    ):
+        yield sent
