@@ -10,7 +10,7 @@ from django_jobs import api
 from django_jobs.compat import TASKS_PACKAGE, InvalidTask, TaskResultStatus, django_task
 from django_jobs.exceptions import InvalidPayload
 from django_jobs.models import Job
-from django_jobs.store import JobStore
+from django_jobs.store import JobStore, inserts
 from django_jobs.testing import capture_jobs, run_until_empty
 from tests import tasks
 
@@ -160,3 +160,12 @@ def count_redis_commands(huey):
         mock.patch.object(connection, "pipeline", batched),
     ):
         yield sent
+
+
+def test_a_batch_bigger_than_one_statement_is_stored_whole(monkeypatch):
+    monkeypatch.setattr(inserts, "UNNEST_ROWS", 7)  # PostgreSQL: 5 statements
+    results = api.enqueue_many(tasks.echo, [((n, -n), {"x": n}) for n in range(30)])
+    stored = {str(job.pk): job for job in Job.objects.all()}
+    assert [(stored[r.id].args, stored[r.id].kwargs) for r in results] == [
+        ([n, -n], {"x": n}) for n in range(30)
+    ]
