@@ -25,7 +25,7 @@ from django_jobs.compat import (
 )
 from django_jobs.conf import get_settings
 from django_jobs.jobtask import JobTask, class_path, validate_fields, validate_options
-from django_jobs.payload import prepare
+from django_jobs.payload import PreparedArguments, prepare
 
 if TYPE_CHECKING:
     from django_jobs.models import Job
@@ -57,8 +57,9 @@ class JobsBackend(BaseTaskBackend):
         self.validate_task(task)
         _check_importable(task)
         store = JobStore()
+        prepared = self._prepare(task, args, kwargs)
         job, created = store.create(
-            self._new_job(task, *self._prepare(task, args, kwargs)), wake=self.wake_on_insert()
+            self._new_job(task, prepared.args, prepared.kwargs), wake=self.wake_on_insert()
         )
         if not created:
             return to_task_result(job)
@@ -120,9 +121,7 @@ class JobsBackend(BaseTaskBackend):
         return [self.dispatch(job, store) for job in jobs]
 
     @staticmethod
-    def _prepare(
-        task: Task, args: Sequence[Any], kwargs: Mapping[str, Any]
-    ) -> tuple[list[Any], dict[str, Any]]:
+    def _prepare(task: Task, args: Sequence[Any], kwargs: Mapping[str, Any]) -> PreparedArguments:
         return prepare(
             task.func,
             args,

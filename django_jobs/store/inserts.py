@@ -40,11 +40,14 @@ def insert_job(using: str, job: Job, *, wake: str | None = None) -> None:
     job._state.db = using
 
 
-def insert_alike(using: str, template: Job, arguments: Sequence[tuple[Any, Any]]) -> list[Job]:
-    """INSERT one job per ``(args, kwargs)``, equal to ``template`` in every other field.
+def insert_alike(
+    using: str, template: Job, arguments: Sequence[tuple[Any, Any, str, str]]
+) -> list[Job]:
+    """INSERT one job per ``(args, kwargs, args_json, kwargs_json)``, else like ``template``.
 
     ``enqueue_many`` stores thousands of jobs that differ only in id and arguments:
-    every other column is adapted once, and each ``Job`` is built from its values
+    every other column is adapted once, the arguments are stored as the JSON text
+    their check already made, and each ``Job`` is built from its values
     (``Model.from_db``) instead of through keyword ``__init__`` and 27 adaptations.
     """
     connection = connections[using]
@@ -57,15 +60,16 @@ def insert_alike(using: str, template: Job, arguments: Sequence[tuple[Any, Any]]
     mutable = [i for i, value in enumerate(values) if isinstance(value, list | dict)]
     pk, args_at, kwargs_at = (attnames.index(name) for name in ("id", "args", "kwargs"))
     jobs, rows = [], []
-    for (args, kwargs), job_id in zip(arguments, new_job_ids(len(arguments)), strict=True):
+    for (args, kwargs, args_json, kwargs_json), job_id in zip(
+        arguments, new_job_ids(len(arguments)), strict=True
+    ):
         job_values, row = values.copy(), prepped.copy()
         for i in mutable:  # each job its own errors, worker_ids... lists
             job_values[i] = values[i].copy()
         job_values[pk] = job_id
         job_values[args_at], job_values[kwargs_at] = args, kwargs
         row[pk] = fields[pk].get_db_prep_save(job_values[pk], connection)
-        row[args_at] = fields[args_at].get_db_prep_save(args, connection)
-        row[kwargs_at] = fields[kwargs_at].get_db_prep_save(kwargs, connection)
+        row[args_at], row[kwargs_at] = args_json, kwargs_json
         jobs.append(Job.from_db(using, attnames, job_values))
         rows.append(row)
     with transaction.atomic(using=using), connection.cursor() as cursor:

@@ -69,8 +69,11 @@ class JobStore(OutboxMixin, RetentionMixin):
             # race for the freed key as well: insert again.
         raise conflict
 
-    def create_alike(self, template: Job, arguments: Sequence[tuple[Any, Any]]) -> list[Job]:
-        """Insert one job per ``(args, kwargs)``, like ``template`` otherwise (no unique key)."""
+    def create_alike(
+        self, template: Job, arguments: Sequence[tuple[Any, Any, str, str]]
+    ) -> list[Job]:
+        """Insert one job per ``(args, kwargs, args_json, kwargs_json)`` (``payload.prepare``),
+        like ``template`` otherwise (no unique key)."""
         return insert_alike(self.using, template, arguments)
 
     # -- claiming ---------------------------------------------------------------

@@ -132,7 +132,8 @@ def test_a_batch_stores_the_same_rows_as_single_enqueues():
 
 def test_jobs_of_a_batch_share_no_mutable_value():
     template = Job(task_path="tests.tasks.add", queue_name="default", backend_name="default")
-    first, second = JobStore().create_alike(template, [([1, 2], {}), ([3, 4], {})])
+    arguments = [([1, 2], {}, "[1,2]", "{}"), ([3, 4], {}, "[3,4]", "{}")]
+    first, second = JobStore().create_alike(template, arguments)
     for name in ("errors", "worker_ids", "args", "kwargs"):
         assert getattr(first, name) is not getattr(second, name)
     first.errors.append({"x": 1})

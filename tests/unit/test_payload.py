@@ -8,10 +8,8 @@ def takes(a, b=1, *, c): ...
 
 
 def test_round_trip_turns_tuples_into_lists():
-    assert prepare(takes, ((1, 2),), {"c": {"k": (3,)}}, takes_context=False, max_bytes=100) == (
-        [[1, 2]],
-        {"c": {"k": [3]}},
-    )
+    prepared = prepare(takes, ((1, 2),), {"c": {"k": (3,)}}, takes_context=False, max_bytes=100)
+    assert prepared == ([[1, 2]], {"c": {"k": [3]}}, "[[1,2]]", '{"c":{"k":[3]}}')
 
 
 def test_context_parameter_is_not_an_argument():
