@@ -100,7 +100,8 @@ def _keys_in(known: set[str]) -> Check:
 
 
 def _networks(value: Any) -> bool:
-    if not isinstance(value, list | tuple):
+    """A list of network strings; ``ip_network`` would also take ``False`` as 0.0.0.0/32."""
+    if not isinstance(value, list | tuple) or not all(isinstance(n, str) for n in value):
         return False
     try:
         for network in value:

@@ -143,6 +143,13 @@ def test_prefetch_must_be_a_whole_number(value):
     assert problem == f"JOBS['PREFETCH'] must be a whole number of at least 0, got: {value!r}"
 
 
+@pytest.mark.parametrize("networks", [[False], [True], [167772160], "10.0.0.0/8", ["10.0.0.0/33"]])
+def test_allowed_networks_must_be_network_strings(networks):
+    """``ipaddress.ip_network(False)`` is 0.0.0.0/32: a bool or number must not slip through."""
+    [problem] = validate({"WEBHOOKS": {"ALLOWED_NETWORKS": networks}})
+    assert "['ALLOWED_NETWORKS'] must be a list of networks like '10.0.0.0/8'" in problem
+
+
 def test_prefetch_zero_turns_claiming_ahead_off():
     assert validate({"PREFETCH": 0}) == [] and build({"PREFETCH": 0}).PREFETCH == 0
 
