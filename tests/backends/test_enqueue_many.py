@@ -26,6 +26,11 @@ def test_many_jobs_run_with_their_own_arguments_in_every_mode(mode):
         assert (result.status, result.return_value) == (TaskResultStatus.SUCCESSFUL, 2 * n)
 
 
+def test_no_calls_store_and_publish_nothing_in_every_mode(mode):
+    assert api.enqueue_many(tasks.add, []) == []
+    assert not Job.objects.exists()
+
+
 def test_options_of_using_apply_to_every_job():
     api.enqueue_many(tasks.echo.using(queue_name="emails", priority=7), [((), {"n": 1})] * 3)
     rows = list(Job.objects.values_list("queue_name", "priority", "kwargs"))
