@@ -101,17 +101,26 @@ class Drill:
 
         A worker still importing Django has no handlers yet and dies of the signal (it
         holds no job then): a replacement started just before the backlog ran out must
-        finish starting before the graceful stop is what is measured.
+        register (after its handlers are in place) before the graceful stop is measured.
         """
         alive = self.alive()
         wait_until(
-            lambda: all(worker.has_logged(" started: ") for worker in alive),
+            lambda: {worker.process.pid for worker in alive} <= self._registered_pids(),
             timeout=timeout,
             describe=lambda: [worker.output[-300:] for worker in alive],
         )
         for worker in alive:
             worker.signal(signal.SIGTERM)
         return [worker.wait(timeout=timeout) for worker in alive]
+
+    def _registered_pids(self) -> set[int]:
+        """Pids of this host's registered workers; none while the database is away."""
+        rows = Worker.objects.filter(hostname=socket.gethostname()[:255])
+        try:
+            return set(rows.values_list("pid", flat=True))
+        except (OperationalError, InterfaceError):
+            connection.close()
+            return set()
 
     def close(self) -> None:
         for worker in self.alive():

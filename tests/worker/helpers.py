@@ -82,10 +82,6 @@ class WorkerProcess:
     def output(self) -> str:
         return Path(self._log_path).read_text()[-5000:]
 
-    def has_logged(self, text: str) -> bool:
-        """Whether ``text`` is anywhere in the log, however much came after it."""
-        return text in Path(self._log_path).read_text()
-
 
 def wait_until(condition, timeout: float = 30, interval: float = 0.05, describe=None) -> None:
     """Poll ``condition`` until true; on timeout, fail saying ``describe()`` if given."""
