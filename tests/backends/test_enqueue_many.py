@@ -26,7 +26,7 @@ def test_many_jobs_run_with_their_own_arguments_in_every_mode(mode):
         assert (result.status, result.return_value) == (TaskResultStatus.SUCCESSFUL, 2 * n)
 
 
-def test_no_calls_store_and_publish_nothing_in_every_mode(mode):
+def test_no_calls_store_nothing_in_every_mode(mode):
     assert api.enqueue_many(tasks.add, []) == []
     assert not Job.objects.exists()
 
@@ -146,6 +146,15 @@ def test_jobs_of_a_batch_share_no_mutable_value():
     assert [job.args for job in Job.objects.order_by("args")] == [[1, 2], [3, 4]]
 
 
+def test_a_batch_bigger_than_one_statement_is_stored_whole(monkeypatch):
+    monkeypatch.setattr(inserts, "UNNEST_ROWS", 7)  # PostgreSQL: 5 statements
+    results = api.enqueue_many(tasks.echo, [((n, -n), {"x": n}) for n in range(30)])
+    stored = {str(job.pk): job for job in Job.objects.all()}
+    assert [(stored[r.id].args, stored[r.id].kwargs) for r in results] == [
+        ([n, -n], {"x": n}) for n in range(30)
+    ]
+
+
 @contextlib.contextmanager
 def count_redis_commands(huey):
     """The commands ``huey``'s storage sends in the block: "pipeline" for a whole pipeline."""
@@ -166,12 +175,3 @@ def count_redis_commands(huey):
         mock.patch.object(connection, "pipeline", batched),
     ):
         yield sent
-
-
-def test_a_batch_bigger_than_one_statement_is_stored_whole(monkeypatch):
-    monkeypatch.setattr(inserts, "UNNEST_ROWS", 7)  # PostgreSQL: 5 statements
-    results = api.enqueue_many(tasks.echo, [((n, -n), {"x": n}) for n in range(30)])
-    stored = {str(job.pk): job for job in Job.objects.all()}
-    assert [(stored[r.id].args, stored[r.id].kwargs) for r in results] == [
-        ([n, -n], {"x": n}) for n in range(30)
-    ]
