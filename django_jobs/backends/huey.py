@@ -149,9 +149,12 @@ class HueyBackend(JobsBackend):
         for job in jobs:
             by_queue.setdefault(job.queue_name, []).append(job)
         sent: list[Any] = []
+        now = timezone.now()
         for queue_name, batch in by_queue.items():
             try:
-                self.huey(queue_name).enqueue_many([self._message(job) for job in batch])
+                shim = self._shim_task(queue_name)
+                messages = [self._message(job, shim, now) for job in batch]
+                self.huey(queue_name).enqueue_many(messages)
             except Exception as exc:  # noqa: BLE001 - Redis down must not fail the enqueue
                 logger.warning(
                     "%d job(s) not published (%s); the worker's sweep will retry",
@@ -164,13 +167,18 @@ class HueyBackend(JobsBackend):
         return len(sent)
 
     def _send(self, job: "Job") -> None:
-        self.huey(job.queue_name).enqueue(self._message(job))
+        shim = self._shim_task(job.queue_name)
+        self.huey(job.queue_name).enqueue(self._message(job, shim, timezone.now()))
 
-    def _message(self, job: "Job") -> Any:
+    def _shim_task(self, queue_name: str) -> Any:
+        """The task class of the queue's shim (built with the queue's huey on first use)."""
+        self.huey(queue_name)
+        return _shims[(self.alias, queue_name)].task_class
+
+    @staticmethod
+    def _message(job: "Job", shim: Any, now: datetime.datetime) -> Any:
         """The shim's huey task naming ``job``, due at the job's ``run_after``."""
-        self.huey(job.queue_name)  # registers the queue's shim
-        shim = _shims[(self.alias, job.queue_name)].task_class
-        eta = job.run_after if job.run_after > timezone.now() else None
+        eta = job.run_after if job.run_after > now else None
         return shim(
             (str(job.pk),),
             {},
