@@ -14,6 +14,9 @@ from typing import Any, NamedTuple
 from django_jobs.exceptions import InvalidPayload
 
 MAX_DEPTH = 100  # deeper data would exhaust Python's recursion limit somewhere downstream
+# One encoder for every call: ``json.dumps`` with options builds a new one each time.
+_ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
+_SCALARS = frozenset({str, int, float, bool, type(None)})  # exactly these survive JSON as they are
 
 
 @lru_cache(maxsize=1024)
@@ -30,12 +33,28 @@ def bind_arguments(
     func: Callable[..., Any], args: Sequence[Any], kwargs: Mapping[str, Any], *, takes_context: bool
 ) -> None:
     """Raise InvalidPayload when ``args``/``kwargs`` don't fit the task's signature."""
+    problem = _binding_problem(func, len(args), tuple(kwargs), takes_context=takes_context)
+    if problem is not None:
+        raise InvalidPayload(problem)
+
+
+@lru_cache(maxsize=4096)
+def _binding_problem(
+    func: Callable[..., Any], positional: int, keywords: tuple[str, ...], *, takes_context: bool
+) -> str | None:
+    """Why a call with this many positional arguments and these keywords can't bind, or None.
+
+    Binding looks at how many arguments there are and at their names, never at
+    their values, so the answer is computed once per call shape: ``enqueue_many``
+    of thousands of alike calls binds once.
+    """
     signature = _signature(func, takes_context=takes_context)
     try:
-        signature.bind(*args, **kwargs)
+        signature.bind(*[None] * positional, **dict.fromkeys(keywords))
     except TypeError as exc:
         name = getattr(func, "__qualname__", repr(func))
-        raise InvalidPayload(f"Arguments don't match {name}{signature}: {exc}") from exc
+        return f"Arguments don't match {name}{signature}: {exc}"
+    return None
 
 
 def text_problem(text: str) -> str | None:
@@ -86,7 +105,7 @@ def encode(value: Any, *, string_keys: bool = True) -> str:
     With ``string_keys=False`` other scalar keys become strings, as ``json.dumps`` does.
     """
     _check(value, string_keys=string_keys)
-    return json.dumps(value, allow_nan=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def to_json(value: Any, what: str) -> str:
@@ -117,8 +136,9 @@ def prepare(
     """The arguments after the JSON round-trip, checked; with their JSON, so a bulk
     INSERT stores the text already made instead of encoding every job's arguments again."""
     bind_arguments(func, args, kwargs, takes_context=takes_context)
-    encoded_args = to_json(list(args), "Positional arguments")
-    encoded_kwargs = to_json(dict(kwargs), "Keyword arguments")
+    args, kwargs = list(args), dict(kwargs)
+    encoded_args = to_json(args, "Positional arguments")
+    encoded_kwargs = to_json(kwargs, "Keyword arguments")
     size = len(encoded_args.encode()) + len(encoded_kwargs.encode())
     if size > max_bytes:
         raise InvalidPayload(
@@ -126,5 +146,26 @@ def prepare(
             "(JOBS['MAX_PAYLOAD_BYTES']); store large data elsewhere and pass its id."
         )
     return PreparedArguments(
-        json.loads(encoded_args), json.loads(encoded_kwargs), encoded_args, encoded_kwargs
+        _round_tripped(args, encoded_args),
+        _round_tripped(kwargs, encoded_kwargs),
+        encoded_args,
+        encoded_kwargs,
     )
+
+
+def _round_tripped(value: list[Any] | dict[str, Any], encoded: str) -> Any:
+    """``value`` as decoding ``encoded`` gives it back, without decoding when nothing changes.
+
+    A list, or a dict under plain string keys, of plain scalars (a subclass such as
+    an IntEnum comes back as its base) survives JSON as it is; anything else, a
+    tuple inside for one, is decoded from its JSON.
+    """
+    if isinstance(value, dict):
+        unchanged = all(type(key) is str for key in value) and all(
+            type(item) in _SCALARS for item in value.values()
+        )
+    else:
+        unchanged = all(type(item) in _SCALARS for item in value)
+    if unchanged:
+        return value
+    return json.loads(encoded)

@@ -96,7 +96,7 @@ class JobsBackend(BaseTaskBackend):
         from django.db import transaction
 
         from django_jobs.store import JobStore
-        from django_jobs.store.results import task_for_job, task_result, to_task_result
+        from django_jobs.store.results import task_for_job, to_task_result
 
         self.validate_task(task)
         _check_importable(task)
@@ -108,7 +108,7 @@ class JobsBackend(BaseTaskBackend):
         store = JobStore()
         with transaction.atomic(using=store.using):
             jobs = store.create_alike(template, arguments)
-            results = [task_result(job, job_task) for job in jobs]
+            results = _alike_results(jobs, job_task)
             for result in results:
                 task_enqueued.send(type(self), task_result=result)
             dispatched = self.dispatch_many(jobs, store)
@@ -187,6 +187,23 @@ def jobs_backend(alias: str) -> JobsBackend:
             f"Backend {alias!r} is {type(backend).__name__}, not a django_jobs backend."
         )
     return backend
+
+
+def _alike_results(jobs: list["Job"], job_task: Task) -> list[TaskResult]:
+    """The results of a batch's fresh jobs: the first built and checked, the rest copied.
+
+    They differ only in id and arguments, which ``prepare`` has already made JSON's
+    own, so ``TaskResult``'s constructor (normalising them again) runs once.
+    """
+    from django_jobs.store.results import restored, task_result
+
+    if not jobs:
+        return []
+    first = task_result(jobs[0], job_task)
+    return [first] + [
+        restored(first, id=str(job.id), args=job.args, kwargs=job.kwargs, errors=[], worker_ids=[])
+        for job in jobs[1:]
+    ]
 
 
 def _call(call: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:

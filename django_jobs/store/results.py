@@ -7,7 +7,7 @@ A stored job is rebuilt without re-validating its task: a queue removed from
 import traceback as traceback_module
 from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.utils.module_loading import import_string
 
@@ -28,20 +28,25 @@ def resolve_task(path: str) -> Task:
     return obj
 
 
+_Frozen = TypeVar("_Frozen", Task, TaskResult)
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def _field_names(task_class: type) -> tuple[str, ...]:
-    if task_class not in _FIELD_NAMES:
-        _FIELD_NAMES[task_class] = tuple(field.name for field in fields(task_class))
-    return _FIELD_NAMES[task_class]
+def _field_names(dataclass: type) -> tuple[str, ...]:
+    if dataclass not in _FIELD_NAMES:
+        _FIELD_NAMES[dataclass] = tuple(field.name for field in fields(dataclass))
+    return _FIELD_NAMES[dataclass]
 
 
-def restored(task: Task, **changes: Any) -> Task:
-    """A copy of ``task`` with ``changes``, built without running its validation."""
-    copy = object.__new__(type(task))
-    for name in _field_names(type(task)):
-        object.__setattr__(copy, name, changes.get(name, getattr(task, name)))
+def restored(original: _Frozen, **changes: Any) -> _Frozen:
+    """A copy of ``original`` with ``changes``, built without running its validation.
+
+    Also how ``enqueue_many`` makes thousands of alike results: only the first is
+    checked and normalised by ``TaskResult``'s constructor.
+    """
+    copy = object.__new__(type(original))
+    for name in _field_names(type(original)):
+        object.__setattr__(copy, name, changes.get(name, getattr(original, name)))
     return copy
 
 

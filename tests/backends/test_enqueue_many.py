@@ -146,6 +146,20 @@ def test_jobs_of_a_batch_share_no_mutable_value():
     assert [job.args for job in Job.objects.order_by("args")] == [[1, 2], [3, 4]]
 
 
+def test_a_batchs_results_read_as_the_stored_jobs_do(mode):
+    """Results after the first are copies of it: each must still be its own job's result."""
+    task = tasks.echo.using(queue_name="emails", priority=3)
+    results = api.enqueue_many(task, [((n,), {"n": [n]}) for n in range(3)])
+    for result in results:
+        stored = task.get_result(result.id)
+        for name in ("id", "status", "args", "kwargs", "enqueued_at", "backend", "errors"):
+            assert getattr(result, name) == getattr(stored, name), name
+        assert result.task.queue_name == "emails" and result.task.priority == 3
+    assert [result.args for result in results] == [[0], [1], [2]]
+    assert results[1].errors is not results[2].errors
+    assert results[1].worker_ids is not results[2].worker_ids
+
+
 def test_a_batch_bigger_than_one_statement_is_stored_whole(monkeypatch):
     monkeypatch.setattr(inserts, "UNNEST_ROWS", 7)  # PostgreSQL: 5 statements
     results = api.enqueue_many(tasks.echo, [((n, -n), {"x": n}) for n in range(30)])
