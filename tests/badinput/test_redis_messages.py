@@ -18,7 +18,7 @@ from huey.registry import Message
 from hypothesis import given
 from hypothesis import strategies as st
 
-from django_jobs.backends.redis import SALT, SignedJSONSerializer, UntrustedMessage
+from django_jobs.backends.redis import SALT, MessageSigner, SignedJSONSerializer, UntrustedMessage
 from django_jobs.compat import task_backends
 from django_jobs.models import Job
 from django_jobs.store import JobStore
@@ -90,6 +90,26 @@ def test_signed_json_is_a_message_or_refused_never_an_error(data):
     except UntrustedMessage:
         return
     assert isinstance(decoded, Message)
+
+
+@examples(100)
+@given(value=st.text(max_size=200))
+def test_messages_are_signed_as_djangos_signer_signs(value):
+    """The key derived once must give Django's signature, or no worker could check it."""
+    assert MessageSigner(salt=SALT).sign(value) == signing.Signer(salt=SALT).sign(value)
+
+
+def test_a_message_signed_with_a_fallback_key_is_still_accepted(settings):
+    """After rotating SECRET_KEY, messages already on Redis still run."""
+    old = signed(message()._asdict(), key="the-previous-secret-key")
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "the-new-secret-key", []
+    with pytest.raises(UntrustedMessage):
+        SignedJSONSerializer(Message).deserialize(old)
+    settings.SECRET_KEY_FALLBACKS = ["the-previous-secret-key"]
+    rotated = SignedJSONSerializer(Message)
+    assert rotated.deserialize(old).id == "forged"
+    fresh = rotated.serialize(message())
+    assert signing.Signer(key="the-new-secret-key", salt=SALT).unsign(fresh.decode())
 
 
 def test_a_refusal_cannot_forge_log_lines():
