@@ -4,7 +4,8 @@ import contextlib
 from unittest import mock
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from django_jobs import api
 from django_jobs.compat import TASKS_PACKAGE, InvalidTask, TaskResultStatus, django_task
@@ -94,6 +95,20 @@ def test_huey_mode_publishes_the_batch_on_commit(huey_settings, monkeypatch):
     api.enqueue_many(tasks.add, [((n, n), {}) for n in range(20)])
     assert task_backends["default"].huey("default").storage.queue_size() == 20
     assert not Job.objects.filter(dispatched_at__isnull=True).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query planner")
+def test_marking_a_batch_published_finds_its_rows_by_primary_key():
+    """Not by walking every READY row (a whole backlog) through an index on status."""
+    ids = [r.id for r in api.enqueue_many(tasks.add, [((n, n), {}) for n in range(3)])]
+    with CaptureQueriesContext(connection) as queries:
+        JobStore().mark_dispatched_many(ids)
+    (update,) = [query["sql"] for query in queries.captured_queries]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {update}")
+        (plan,) = [row[-1] for row in cursor.fetchall()]
+    assert plan.startswith("SEARCH") and "(id=?)" in plan, plan
+    assert Job.objects.filter(dispatched_at__isnull=False).count() == 3
 
 
 @pytest.mark.django_db(transaction=True)
