@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core import checks
 from django.core.signals import setting_changed
-from django.db import transaction
+from django.db import connections, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
 from django_jobs.backends.base import JobsBackend
+from django_jobs.backends.publisher import Publisher
 from django_jobs.backends.redis import SignedJSONSerializer, connection_pool
 from django_jobs.conf import get_settings
 
@@ -88,7 +89,9 @@ class HueyBackend(JobsBackend):
     """Jobs published to Redis through huey, one huey queue per Django queue name."""
 
     worker_kind = "huey"
-    known_options: ClassVar[frozenset[str]] = frozenset({"REDIS_URL", "CONNECTION", "PREFIX"})
+    known_options: ClassVar[frozenset[str]] = frozenset(
+        {"REDIS_URL", "CONNECTION", "PREFIX", "PUBLISH"}
+    )
 
     @property
     def prefix(self) -> str:
@@ -121,7 +124,7 @@ class HueyBackend(JobsBackend):
     # -- publishing ------------------------------------------------------------
 
     def dispatch(self, job: "Job", store: "JobStore") -> "Job":
-        transaction.on_commit(partial(self.publish, job, store), using=store.using)
+        transaction.on_commit(partial(self._committed, [job], store), using=store.using)
         return job
 
     def publish(self, job: "Job", store: "JobStore") -> bool:
@@ -136,11 +139,29 @@ class HueyBackend(JobsBackend):
         return True
 
     def dispatch_many(self, jobs: list["Job"], store: "JobStore") -> list["Job"]:
-        transaction.on_commit(partial(self.publish_many, jobs, store), using=store.using)
+        transaction.on_commit(partial(self._committed, jobs, store), using=store.using)
         return jobs
 
+    def _committed(self, jobs: list["Job"], store: "JobStore") -> None:
+        """Jobs whose INSERT has committed: publish them, here or in the publisher thread.
+
+        Here when ``PUBLISH`` is "inline", and when the commit callbacks run inside a
+        transaction still open (a ``TestCase``'s): no other connection sees the rows yet.
+        """
+        inline = self.options.get("PUBLISH", "background") == "inline"
+        if inline or connections[store.using].in_atomic_block:
+            self.publish_many(jobs, store)
+        else:
+            process_publisher.submit(self, store.using, jobs)
+
     def publish_many(self, jobs: list["Job"], store: "JobStore") -> int:
-        """Publish a batch, one Redis round trip per queue; the sweep sends what failed.
+        """Publish a batch, one Redis round trip per queue; the sweep sends what failed."""
+        sent = self.send_many(jobs)
+        store.mark_dispatched_many(sent)
+        return len(sent)
+
+    def send_many(self, jobs: list["Job"]) -> list[Any]:
+        """Send jobs to Redis, one round trip per queue; return the ids of those sent.
 
         A batch whose send failed may still have reached Redis: its jobs stay
         unmarked, so the sweep sends them again, and the shim's claim runs each once.
@@ -163,8 +184,7 @@ class HueyBackend(JobsBackend):
                 )
                 continue
             sent += [job.pk for job in batch]
-        store.mark_dispatched_many(sent)
-        return len(sent)
+        return sent
 
     def _send(self, job: "Job") -> None:
         shim = self._shim_task(job.queue_name)
@@ -215,6 +235,7 @@ class HueyBackend(JobsBackend):
         queues = set(self.queues) | set(
             store.jobs.filter(backend_name=self.alias).values_list("queue_name", flat=True)
         )
+        process_publisher.flush()  # what the publisher thread holds, not sent twice by the sweep
         while ran < max_jobs:
             self.sweep(store, older_than=0)
             ran_before = ran
@@ -335,6 +356,19 @@ def run_published_job(alias: str, job_id: Any, *, due_only: bool = True) -> bool
         return False
 
 
+def _mark_sent(using: str, job_ids: list[Any]) -> None:
+    from django_jobs.store import JobStore
+
+    JobStore(using).mark_dispatched_many(job_ids)
+
+
+# Publishes committed jobs for every huey-mode backend of this process (``PUBLISH``
+# "background", the default).
+process_publisher = Publisher.for_process(HueyBackend.send_many, _mark_sent)
+
+PUBLISH_CHOICES = ("background", "inline")
+
+
 def check_huey_options(alias: str, options: dict) -> list[checks.CheckMessage]:
     prefix = f"TASKS[{alias!r}]['OPTIONS']"
     problems = []
@@ -354,6 +388,11 @@ def check_huey_options(alias: str, options: dict) -> list[checks.CheckMessage]:
         )
     if has_cache:
         problems.extend(_cache_problems(prefix, options["CONNECTION"]))
+    if options.get("PUBLISH", "background") not in PUBLISH_CHOICES:
+        problems.append(
+            f"{prefix}['PUBLISH'] must be one of {', '.join(map(repr, PUBLISH_CHOICES))}, "
+            f"got: {options['PUBLISH']!r}"
+        )
     return [checks.Error(p, id="django_jobs.E020") for p in problems]
 
 

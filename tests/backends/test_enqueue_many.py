@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from django_jobs import api
+from django_jobs.backends.huey import process_publisher
 from django_jobs.compat import TASKS_PACKAGE, InvalidTask, TaskResultStatus, django_task
 from django_jobs.exceptions import InvalidPayload
 from django_jobs.models import Job
@@ -93,6 +94,7 @@ def test_huey_mode_publishes_the_batch_on_commit(huey_settings, monkeypatch):
 
     monkeypatch.setattr(outbox, "MARK_BATCH", 7)  # marked published in 3 statements
     api.enqueue_many(tasks.add, [((n, n), {}) for n in range(20)])
+    assert process_publisher.flush(timeout=10)
     assert task_backends["default"].huey("default").storage.queue_size() == 20
     assert not Job.objects.filter(dispatched_at__isnull=True).exists()
 
@@ -118,8 +120,10 @@ def test_huey_mode_publishes_a_batch_in_one_round_trip_and_in_order(huey_setting
     huey = task_backends["default"].huey("default")
     with count_redis_commands(huey) as commands:
         batch = api.enqueue_many(tasks.add, [((n, n), {}) for n in range(300)])
+        assert process_publisher.flush(timeout=10)
     assert commands == ["pipeline"]
     after = tasks.add.enqueue(1, 1)
+    assert process_publisher.flush(timeout=10)
     published = [huey.dequeue().args[0] for _ in range(301)]
     assert published == [r.id for r in batch] + [after.id]
 

@@ -35,6 +35,8 @@ def huey_backend(**options):
             "is not a django-redis cache",
         ),
         ({"REDIS_URL": "redis://x", "EXTRA": 1}, None, "unknown option 'EXTRA'"),
+        ({"REDIS_URL": "redis://x", "PUBLISH": "later"}, None, "['PUBLISH'] must be one of"),
+        ({"REDIS_URL": "redis://x", "PUBLISH": None}, None, "got: None"),
     ],
 )
 def test_misconfiguration_fails_check(settings, options, caches, message):

@@ -1,18 +1,22 @@
 """Huey mode with real worker processes and a real redis-server: nothing lost, nothing twice."""
 
 import collections
+import os
 import pickle
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
 import redis
 from django.db import transaction
 
+from django_jobs.backends.huey import process_publisher
 from django_jobs.compat import task_backends
 from django_jobs.models import Job
 from tests import tasks
-from tests.worker.helpers import WorkerProcess, ledger_lines, wait_until
+from tests.worker.helpers import ROOT, WorkerProcess, database_url, ledger_lines, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -40,6 +44,8 @@ def huey_worker(huey_settings, ledger):
 
 
 def queue_size(queue="default"):
+    """Messages on the queue, once the publisher thread has sent what it holds."""
+    assert process_publisher.flush(timeout=10)
     return task_backends["default"].huey(queue).storage.queue_size()
 
 
@@ -174,3 +180,46 @@ def test_redis_is_not_touched_before_commit(huey_settings):
         tasks.record.enqueue(1)
         assert client.dbsize() == 0
     assert queue_size() == 1
+
+
+def test_enqueue_leaves_the_send_to_the_publisher_thread(huey_settings):
+    """enqueue() returns once the row is stored; the thread sends it, then marks it."""
+    result = tasks.record.enqueue(1)
+    assert process_publisher.flush(timeout=10)
+    assert queue_size() == 1
+    assert Job.objects.get(pk=result.id).dispatched_at is not None
+
+
+def test_publish_inline_sends_before_enqueue_returns(huey_settings, settings):
+    settings.TASKS = {
+        **settings.TASKS,
+        "default": {
+            **settings.TASKS["default"],
+            "OPTIONS": {**settings.TASKS["default"]["OPTIONS"], "PUBLISH": "inline"},
+        },
+    }
+    result = tasks.record.enqueue(1)
+    assert Job.objects.get(pk=result.id).dispatched_at is not None
+    assert task_backends["default"].huey("default").storage.queue_size() == 1
+
+
+def test_a_process_that_enqueues_then_exits_has_its_jobs_published(huey_settings):
+    """Interpreter exit waits for the publisher thread: nothing is left to the sweep."""
+    enqueue = "from tests import tasks\nfor n in range(50): tasks.record.enqueue(n)"
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url(),
+        "JOBS_TEST_BACKEND": "huey",
+        "REDIS_URL": huey_settings.url,
+    }
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", enqueue],
+        cwd=ROOT,
+        env=environment,
+        check=True,
+        timeout=120,
+    )
+    assert task_backends["default"].huey("default").storage.queue_size() == 50
+    assert Job.objects.filter(dispatched_at__isnull=True).count() == 0
+    assert Job.objects.count() == 50

@@ -1,0 +1,150 @@
+"""Huey mode's publisher thread: sends committed jobs to Redis so enqueue need not wait.
+
+The ``Job`` row is the outbox: once its INSERT has committed, the job will run even if
+this process dies before the message is sent (the worker's sweep publishes rows left
+unpublished). So ``enqueue()`` hands the committed job to this thread and returns.
+The thread sends what has gathered in one Redis round trip per queue at once, and
+marks the sent jobs published later, in one UPDATE per ``MARK_AFTER`` seconds or
+``MARK_BATCH`` jobs: each mark is a commit, which would otherwise cost as much as the
+INSERT itself. A process that dies between the send and the mark leaves its jobs to
+the sweep, which sends them again; the shim's claim runs each job once.
+
+One thread per process, started on first use and again in a forked child (which
+drops its copy of the parent's pending jobs: the parent publishes those). It exits
+after ``IDLE_SECONDS`` without work, closing its database connections, and at
+interpreter exit it is given ``EXIT_SECONDS`` to publish and mark what is pending.
+"""
+
+import atexit
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from django.db import connections
+
+if TYPE_CHECKING:
+    from django_jobs.models import Job
+
+logger = logging.getLogger("django_jobs")
+
+MARK_AFTER = 0.5  # seconds sent jobs wait to be marked published; well under PUBLISH_AFTER
+MARK_BATCH = 500  # ... or until this many are waiting
+IDLE_SECONDS = 30.0  # a thread with nothing to do for this long exits
+EXIT_SECONDS = 5.0  # how long interpreter exit waits for pending jobs
+
+# Sends committed jobs of one backend (first argument) to Redis; returns the ids it sent.
+SendJobs = Callable[[Any, list["Job"]], list[Any]]
+# Marks the jobs of these ids, stored in database ``using`` (first argument), published.
+MarkSent = Callable[[str, list[Any]], None]
+
+
+class Publisher:
+    """A queue of committed jobs and the thread that sends them, in order, in batches."""
+
+    def __init__(self, send: SendJobs, mark: MarkSent) -> None:
+        self._send, self._mark = send, mark
+        self._changed = threading.Condition()
+        self._pending: list[tuple[tuple[Any, str], Job]] = []
+        self._unmarked: dict[str, list[Any]] = {}  # only the thread touches it, while busy
+        self._busy = False
+        self._flushes = 0
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def for_process(cls, send: SendJobs, mark: MarkSent) -> "Publisher":
+        """A Publisher that a forked child starts afresh and interpreter exit flushes."""
+        made = cls(send, mark)
+        os.register_at_fork(after_in_child=made.forget)
+        atexit.register(made.flush, EXIT_SECONDS)
+        return made
+
+    def submit(self, backend: Any, using: str, jobs: list["Job"]) -> None:
+        """Queue committed ``jobs`` of ``backend``, stored in database ``using``."""
+        with self._changed:
+            self._pending.extend(((backend, using), job) for job in jobs)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="django-jobs-publisher", daemon=True
+                )
+                self._thread.start()
+            self._changed.notify_all()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until all submitted so far is sent and marked (or failed); False on timeout."""
+        with self._changed:
+            self._flushes += 1
+            self._changed.notify_all()
+            try:
+                return self._changed.wait_for(self._settled, timeout)
+            finally:
+                self._flushes -= 1
+
+    def forget(self) -> None:
+        """In a forked child: the parent's pending jobs and thread are the parent's."""
+        self._changed = threading.Condition()
+        self._pending, self._unmarked, self._busy = [], {}, False
+        self._flushes, self._thread = 0, None
+
+    def _settled(self) -> bool:
+        return not self._pending and not self._busy and not self._unmarked
+
+    def _run(self) -> None:
+        try:
+            first_unmarked = 0.0
+            while (work := self._next_work()) is not None:
+                try:
+                    if not self._unmarked:
+                        first_unmarked = time.monotonic()
+                    self._send_batch(work)
+                    waiting = sum(map(len, self._unmarked.values()))
+                    if waiting and (
+                        not work
+                        or self._flushes
+                        or waiting >= MARK_BATCH
+                        or time.monotonic() - first_unmarked >= MARK_AFTER
+                    ):
+                        self._mark_unmarked()
+                finally:
+                    with self._changed:
+                        self._busy = False
+                        self._changed.notify_all()
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    def _next_work(self) -> list[tuple[tuple[Any, str], "Job"]] | None:
+        """Pending jobs; [] when sent jobs are due to be marked; None (thread gone) when idle."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self._pending or (self._flushes and self._unmarked),
+                MARK_AFTER if self._unmarked else IDLE_SECONDS,
+            )
+            if not self._pending and not self._unmarked:
+                self._thread = None
+                return None
+            work, self._pending = self._pending, []
+            self._busy = True
+            return work
+
+    def _send_batch(self, work: list[tuple[tuple[Any, str], "Job"]]) -> None:
+        by_destination: dict[tuple[Any, str], list[Job]] = {}
+        for destination, job in work:
+            by_destination.setdefault(destination, []).append(job)
+        for (backend, using), jobs in by_destination.items():
+            try:
+                sent = self._send(backend, jobs)
+            except Exception:  # noqa: BLE001 - the rows stay unpublished: the sweep sends them
+                logger.exception("%d job(s) not published; the worker's sweep will", len(jobs))
+                continue
+            if sent:
+                self._unmarked.setdefault(using, []).extend(sent)
+
+    def _mark_unmarked(self) -> None:
+        unmarked, self._unmarked = self._unmarked, {}
+        for using, job_ids in unmarked.items():
+            try:
+                self._mark(using, job_ids)
+            except Exception:  # noqa: BLE001 - unmarked jobs are sent again by the sweep
+                logger.exception("%d published job(s) not marked published", len(job_ids))
