@@ -30,6 +30,7 @@ def one_run(system: System, client: redis.Redis, plan: Plan) -> dict:
     started = time.perf_counter()
     for _ in range(plan.jobs):
         system.enqueue(0.0)
+    system.sent()
     figures = {"enqueue": plan.jobs / (time.perf_counter() - started)}
     if system.processes == 0:
         wait_for_done(client, plan.jobs, None, plan.timeout)
@@ -91,6 +92,7 @@ def bulk(system: System, client: redis.Redis, plan: Plan) -> dict:
     started = time.perf_counter()
     if not system.enqueue_bulk(plan.jobs):
         return {}
+    system.sent()
     rate = plan.jobs / (time.perf_counter() - started)
     fresh(system, client)
     return {"bulk": rate}

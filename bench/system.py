@@ -27,6 +27,10 @@ class System:
         """Enqueue ``count`` jobs in one call; False when the system has no such call."""
         return False
 
+    def sent(self) -> None:
+        """Wait until what was enqueued has left this process, for a system that sends in the
+        background: the enqueue and bulk rates are timed up to here."""
+
     def worker_command(self) -> list[str]:
         """One worker process; ``processes`` of them are started per run."""
         raise NotImplementedError("System subclasses with workers must define worker_command()")

@@ -39,6 +39,12 @@ class OursBase(System):
         api.enqueue_many(self.task, [((0.0,), {})] * count)
         return True
 
+    def sent(self) -> None:
+        if self.mode == "huey":  # sent and marked published by the publisher thread
+            from django_jobs.backends.huey import process_publisher
+
+            process_publisher.flush()
+
     def worker_command(self) -> list[str]:
         return [
             python(),
