@@ -1,9 +1,10 @@
 """Huey mode: jobs travel through Redis with huey; the ``Job`` table keeps the guarantees.
 
-Enqueue stores the row, then publishes the job's id on commit (an outbox: a
+Enqueue stores the row, then publishes the job's id after commit (an outbox: a
 rollback publishes nothing, and a job whose publish failed because Redis was
-down is published later by the worker's sweep). One huey task, the *shim*,
-receives the id, claims the row with a compare-and-set and runs the job through
+down is published later by the worker's sweep), by default from the process's
+publisher thread (``publisher.py``), so enqueue does not wait for Redis. One huey
+task, the *shim*, receives the id, claims the row with a compare-and-set and runs the job through
 the execution layer, so a message delivered twice runs the job once, and a
 message that does not come from this project is refused (see ``redis.py``).
 """
@@ -38,6 +39,7 @@ logger = logging.getLogger("django_jobs")
 
 SHIM_NAME = "django_jobs.run"
 PUBLISH_AFTER = 5.0  # seconds an unpublished job waits for its on-commit publish
+PUBLISH_CHOICES = ("background", "inline")  # OPTIONS["PUBLISH"]: publisher thread, or enqueue
 REVOKE_KEY_PREFIX = "r:"  # huey's Task.revoke_id
 
 _hueys: dict[tuple[str, str], Any] = {}
@@ -365,8 +367,6 @@ def _mark_sent(using: str, job_ids: list[Any]) -> None:
 # Publishes committed jobs for every huey-mode backend of this process (``PUBLISH``
 # "background", the default).
 process_publisher = Publisher.for_process(HueyBackend.send_many, _mark_sent)
-
-PUBLISH_CHOICES = ("background", "inline")
 
 
 def check_huey_options(alias: str, options: dict) -> list[checks.CheckMessage]:
