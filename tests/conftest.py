@@ -3,6 +3,7 @@ import redis
 from django.db import connection
 from django.test import override_settings
 
+from django_jobs.backends.huey import process_publisher
 from django_jobs.compat import task_backends
 from tests.servers.redis import RedisServer
 
@@ -52,6 +53,8 @@ def huey_settings(settings, redis_server):
     redis.Redis.from_url(redis_server.url).flushall()
     with backend_settings(settings, "huey", OPTIONS={"REDIS_URL": redis_server.url}):
         yield redis_server
+        # Nothing of this test's left to the publisher thread to send into the next one's.
+        assert process_publisher.flush(timeout=30)
 
 
 @pytest.fixture(params=sorted(MODES))

@@ -10,9 +10,9 @@ INSERT itself. A process that dies between the send and the mark leaves its jobs
 the sweep, which sends them again; the shim's claim runs each job once.
 
 One thread per process, started on first use and again in a forked child (which
-drops its copy of the parent's pending jobs: the parent publishes those). It exits
-after ``IDLE_SECONDS`` without work, closing its database connections, and at
-interpreter exit it is given ``EXIT_SECONDS`` to publish and mark what is pending.
+drops its copy of the parent's pending jobs: the parent publishes those). It holds a
+database connection only while marking, exits after ``IDLE_SECONDS`` without work,
+and at interpreter exit is given ``EXIT_SECONDS`` to publish and mark what is pending.
 """
 
 import atexit
@@ -92,27 +92,24 @@ class Publisher:
         return not self._pending and not self._busy and not self._unmarked
 
     def _run(self) -> None:
-        try:
-            first_unmarked = 0.0
-            while (work := self._next_work()) is not None:
-                try:
-                    if not self._unmarked:
-                        first_unmarked = time.monotonic()
-                    self._send_batch(work)
-                    waiting = sum(map(len, self._unmarked.values()))
-                    if waiting and (
-                        not work
-                        or self._flushes
-                        or waiting >= MARK_BATCH
-                        or time.monotonic() - first_unmarked >= MARK_AFTER
-                    ):
-                        self._mark_unmarked()
-                finally:
-                    with self._changed:
-                        self._busy = False
-                        self._changed.notify_all()
-        finally:
-            connections.close_all()  # this thread's own connections
+        first_unmarked = 0.0
+        while (work := self._next_work()) is not None:
+            try:
+                if not self._unmarked:
+                    first_unmarked = time.monotonic()
+                self._send_batch(work)
+                waiting = sum(map(len, self._unmarked.values()))
+                if waiting and (
+                    not work
+                    or self._flushes
+                    or waiting >= MARK_BATCH
+                    or time.monotonic() - first_unmarked >= MARK_AFTER
+                ):
+                    self._mark_unmarked()
+            finally:
+                with self._changed:
+                    self._busy = False
+                    self._changed.notify_all()
 
     def _next_work(self) -> list[tuple[tuple[Any, str], "Job"]] | None:
         """Pending jobs; [] when sent jobs are due to be marked; None (thread gone) when idle."""
@@ -142,9 +139,18 @@ class Publisher:
                 self._unmarked.setdefault(using, []).extend(sent)
 
     def _mark_unmarked(self) -> None:
+        """Mark what was sent, then close this thread's connections until the next marks.
+
+        At most two marks a second: reconnecting costs less than a connection held
+        open by every process that ever enqueued (and a test database that cannot be
+        dropped while this thread holds it).
+        """
         unmarked, self._unmarked = self._unmarked, {}
-        for using, job_ids in unmarked.items():
-            try:
-                self._mark(using, job_ids)
-            except Exception:  # noqa: BLE001 - unmarked jobs are sent again by the sweep
-                logger.exception("%d published job(s) not marked published", len(job_ids))
+        try:
+            for using, job_ids in unmarked.items():
+                try:
+                    self._mark(using, job_ids)
+                except Exception:  # noqa: BLE001 - unmarked jobs are sent again by the sweep
+                    logger.exception("%d published job(s) not marked published", len(job_ids))
+        finally:
+            connections.close_all()

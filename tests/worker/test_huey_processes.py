@@ -10,7 +10,9 @@ import time
 
 import pytest
 import redis
+from django.conf import settings
 from django.db import transaction
+from django.test import override_settings
 
 from django_jobs.backends.huey import process_publisher
 from django_jobs.compat import task_backends
@@ -190,17 +192,14 @@ def test_enqueue_leaves_the_send_to_the_publisher_thread(huey_settings):
     assert Job.objects.get(pk=result.id).dispatched_at is not None
 
 
-def test_publish_inline_sends_before_enqueue_returns(huey_settings, settings):
-    settings.TASKS = {
-        **settings.TASKS,
-        "default": {
-            **settings.TASKS["default"],
-            "OPTIONS": {**settings.TASKS["default"]["OPTIONS"], "PUBLISH": "inline"},
-        },
-    }
-    result = tasks.record.enqueue(1)
-    assert Job.objects.get(pk=result.id).dispatched_at is not None
-    assert task_backends["default"].huey("default").storage.queue_size() == 1
+def test_publish_inline_sends_before_enqueue_returns(huey_settings):
+    tasks_setting = settings.TASKS
+    default = tasks_setting["default"]
+    inline = {**default, "OPTIONS": {**default["OPTIONS"], "PUBLISH": "inline"}}
+    with override_settings(TASKS={**tasks_setting, "default": inline}):
+        result = tasks.record.enqueue(1)
+        assert Job.objects.get(pk=result.id).dispatched_at is not None
+        assert task_backends["default"].huey("default").storage.queue_size() == 1
 
 
 def test_a_process_that_enqueues_then_exits_has_its_jobs_published(huey_settings):
