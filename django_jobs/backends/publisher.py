@@ -5,9 +5,10 @@ this process dies before the message is sent (the worker's sweep publishes rows 
 unpublished). So ``enqueue()`` hands the committed job to this thread and returns.
 The thread sends what has gathered in one Redis round trip per queue at once, and
 marks the sent jobs published later, in one UPDATE per ``MARK_AFTER`` seconds or
-``MARK_BATCH`` jobs: each mark is a commit, which would otherwise cost as much as the
-INSERT itself. A process that dies between the send and the mark leaves its jobs to
-the sweep, which sends them again; the shim's claim runs each job once.
+``MARK_BATCH`` jobs: each mark is a commit of its own, which marking job by job would
+pay per job (on PostgreSQL nearly what the INSERT costs). A process that dies between
+the send and the mark leaves its jobs to the sweep, which sends them again; the
+shim's claim runs each job once.
 
 One thread per process, started on first use and again in a forked child (which
 drops its copy of the parent's pending jobs: the parent publishes those). It holds a

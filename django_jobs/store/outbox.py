@@ -38,8 +38,8 @@ class OutboxMixin:
     def mark_dispatched_many(self, job_ids: list[Any]) -> None:
         """After a publish: plain statements of up to 500 ids, not ORM updates.
 
-        This runs for every enqueue, and the ORM's lookup adapts each id at a cost
-        greater than the write's own.
+        Every published job is marked, and the ORM's lookup adapted each id at a
+        cost greater than the write's own.
         """
         connection = connections[self.using]
         table = connection.ops.quote_name(Job._meta.db_table)
