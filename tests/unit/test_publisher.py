@@ -3,6 +3,7 @@
 import logging
 import os
 import threading
+import time
 
 import pytest
 
@@ -63,6 +64,17 @@ def test_jobs_are_sent_in_order_and_what_gathered_goes_in_one_send(publisher, re
         "id-c",
         "id-d",
     ]
+
+
+def test_jobs_arriving_within_the_send_interval_go_in_one_send(publisher, recorder, monkeypatch):
+    monkeypatch.setattr(publisher_module, "SEND_INTERVAL", 1.0)
+    publisher.submit("huey", "default", ["a"])
+    wait_until(lambda: recorder.sent)  # a job that finds the thread idle goes at once
+    for job in "bcd":
+        time.sleep(0.05)  # the thread could run between these: it waits out the interval
+        publisher.submit("huey", "default", [job])
+    assert publisher.flush(timeout=10)
+    assert recorder.sent == [("huey", ["a"]), ("huey", ["b", "c", "d"])]
 
 
 def test_each_backend_and_database_gets_its_own_send_and_mark(publisher, recorder):
