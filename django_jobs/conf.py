@@ -192,7 +192,8 @@ def validate(raw: Any) -> list[str]:
     for key, value in raw.items():
         if key in SCHEMA and (problem := SCHEMA[key][1](value)):
             shown = "" if key in HOLDS_SECRETS else f", got: {value!r}"
-            problems.append(f"JOBS['{key}'] {problem}{shown}")
+            space = "" if problem.startswith("[") else " "  # JOBS['WEBHOOKS']['TIMEOUT'] ...
+            problems.append(f"JOBS['{key}']{space}{problem}{shown}")
     return problems
 
 

@@ -147,7 +147,9 @@ def test_prefetch_must_be_a_whole_number(value):
 def test_allowed_networks_must_be_network_strings(networks):
     """``ipaddress.ip_network(False)`` is 0.0.0.0/32: a bool or number must not slip through."""
     [problem] = validate({"WEBHOOKS": {"ALLOWED_NETWORKS": networks}})
-    assert "['ALLOWED_NETWORKS'] must be a list of networks like '10.0.0.0/8'" in problem
+    assert problem == (
+        "JOBS['WEBHOOKS']['ALLOWED_NETWORKS'] must be a list of networks like '10.0.0.0/8'"
+    )
 
 
 def test_prefetch_zero_turns_claiming_ahead_off():
