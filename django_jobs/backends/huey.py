@@ -3,10 +3,11 @@
 Enqueue stores the row, then publishes the job's id after commit (an outbox: a
 rollback publishes nothing, and a job whose publish failed because Redis was
 down is published later by the worker's sweep), by default from the process's
-publisher thread (``publisher.py``), so enqueue does not wait for Redis. One huey
-task, the *shim*, receives the id, claims the row with a compare-and-set and runs the job through
-the execution layer, so a message delivered twice runs the job once, and a
-message that does not come from this project is refused (see ``redis.py``).
+publisher thread (``publisher.py``), so enqueue does not wait for Redis. One
+huey task, the *shim*, receives the id, claims the row with a compare-and-set and
+runs the job through the execution layer, so a message delivered twice runs the
+job once, and a message that does not come from this project is refused (see
+``redis.py``).
 """
 
 import datetime
@@ -55,33 +56,16 @@ def _reset(*, setting: str, **kwargs: Any) -> None:
 
 
 class Runtime:
-    """Who is running jobs in this process: the worker id and the jobs in flight."""
+    """The shim's worker id and store, made on first use."""
 
     def __init__(self) -> None:
         self.worker_id = f"{socket.gethostname()[:40]}-{os.getpid()}-huey"
-        self._running: dict[Any, Job] = {}
-        self._lock = threading.Lock()
-        self.done = 0
 
     @cached_property
     def store(self) -> "JobStore":
-        """One store for every consumer thread, so their successes share group commits."""
         from django_jobs.store import JobStore
 
-        return JobStore(group_commit=True)
-
-    def started(self, job: "Job") -> None:
-        with self._lock:
-            self._running[job.pk] = job
-
-    def finished(self, job: "Job", *, counted: bool) -> None:
-        with self._lock:
-            self._running.pop(job.pk, None)
-            self.done += counted
-
-    def running_jobs(self) -> list["Job"]:
-        with self._lock:
-            return list(self._running.values())
+        return JobStore()
 
 
 runtime = Runtime()
@@ -131,14 +115,11 @@ class HueyBackend(JobsBackend):
 
     def publish(self, job: "Job", store: "JobStore") -> bool:
         """Put the job's id on its huey queue; on failure leave it to the sweep."""
-        try:
-            self._send(job)
-        except Exception as exc:  # noqa: BLE001 - Redis down must not fail the enqueue
-            logger.warning("Job %s not published (%s); the worker's sweep will retry", job.pk, exc)
-            store.undo_dispatch(job.pk)
-            return False
-        store.mark_dispatched(job.pk)
-        return True
+        if self.send_many([job]):
+            store.mark_dispatched(job.pk)
+            return True
+        store.undo_dispatch(job.pk)
+        return False
 
     def dispatch_many(self, jobs: list["Job"], store: "JobStore") -> list["Job"]:
         transaction.on_commit(partial(self._committed, jobs, store), using=store.using)
@@ -187,10 +168,6 @@ class HueyBackend(JobsBackend):
                 continue
             sent += [job.pk for job in batch]
         return sent
-
-    def _send(self, job: "Job") -> None:
-        shim = self._shim_task(job.queue_name)
-        self.huey(job.queue_name).enqueue(self._message(job, shim, timezone.now()))
 
     def _shim_task(self, queue_name: str) -> Any:
         """The task class of the queue's shim (built with the queue's huey on first use)."""
@@ -342,12 +319,7 @@ def run_published_job(alias: str, job_id: Any, *, due_only: bool = True) -> bool
         if job is None:
             logger.info("Message for job %s ignored: not a due READY job (duplicate?)", job_id)
             return False
-        runtime.started(job)
-        outcome = None
-        try:
-            outcome = run_job(job, store)
-        finally:
-            runtime.finished(job, counted=outcome not in (None, Outcome.DISCARDED))
+        outcome = run_job(job, store)
         if outcome is Outcome.RETRYING:
             backend = task_backends[alias]
             assert isinstance(backend, HueyBackend)

@@ -97,10 +97,12 @@ def _claim_sqlite(table: str, request: ClaimRequest, ops: Any) -> tuple[str, lis
     return sql, [*_set_params(request, ops), *pick_params]
 
 
-def claim_job_by_id(
-    using: str, job_id: Any, request: ClaimRequest, *, due_only: bool
-) -> Job | None | NotImplementedType:
-    """Claim one READY job by id in one statement; ``NotImplemented`` on other vendors."""
+def claim_jobs_by_id(
+    using: str, job_ids: Sequence[Any], request: ClaimRequest, *, due_only: bool
+) -> list[Job] | NotImplementedType:
+    """Claim the READY jobs among ``job_ids`` in one statement; ``NotImplemented`` on
+    other vendors. Jobs already claimed, finished or (with ``due_only``) not yet due
+    are left alone: a queue message delivered twice claims its job once."""
     connection = connections[using]
     if connection.vendor not in SET_CLAIMED:
         return NotImplemented
@@ -110,16 +112,17 @@ def claim_job_by_id(
     due = f" AND {alias}.run_after <= %s" if due_only else ""
     sql = (
         f"UPDATE {table}{' AS j' if alias == 'j' else ''} {SET_CLAIMED[connection.vendor]} "
-        f"WHERE {alias}.id = %s AND {alias}.status = 'READY'{due} "
+        f"WHERE {alias}.id IN ({', '.join(['%s'] * len(job_ids))}) "
+        f"AND {alias}.status = 'READY'{due} "
         f"RETURNING {_returning(ops, 'j.' if alias == 'j' else '')}"
     )
+    prep_id = Job._meta.pk.get_db_prep_value
     params = [
         *_set_params(request, ops),
-        Job._meta.pk.get_db_prep_value(job_id, connection),
+        *(prep_id(job_id, connection) for job_id in job_ids),
         *([ops.adapt_datetimefield_value(request.now)] if due_only else []),
     ]
-    claimed = _claimed_jobs(using, sql, params)
-    return claimed[0] if claimed else None
+    return _claimed_jobs(using, sql, params)
 
 
 def _claim_generic(using: str, request: ClaimRequest) -> list[Any]:

@@ -18,7 +18,7 @@ from django_jobs.models import Job, Queue
 from django_jobs.status import JobStatus
 from django_jobs.store.acks import AckGroup, Then
 from django_jobs.store.batch import write_successes
-from django_jobs.store.claim import ClaimRequest, claim_job_by_id, claim_jobs
+from django_jobs.store.claim import ClaimRequest, claim_jobs, claim_jobs_by_id
 from django_jobs.store.inserts import insert_alike, insert_job
 from django_jobs.store.outbox import OutboxMixin
 from django_jobs.store.reconnect import retry_on_disconnect
@@ -108,18 +108,52 @@ class JobStore(OutboxMixin, RetentionMixin):
     def claim_one(
         self, job_id: Any, *, worker_id: str, lease_seconds: float, due_only: bool = False
     ) -> Job | None:
-        """Claim one READY job by id (immediate and huey modes); None if someone else has it.
+        """Claim one READY job by id (immediate mode, huey's shim); None if someone else has it."""
+        claimed = self.claim_by_id(
+            [job_id], worker_id=worker_id, lease_seconds=lease_seconds, due_only=due_only
+        )
+        return claimed[0] if claimed else None
 
-        With ``due_only`` a job whose ``run_after`` is still ahead is left alone, so an
-        early or duplicated queue message cannot run a job before its time.
+    def claim_by_id(
+        self,
+        job_ids: Sequence[Any],
+        *,
+        worker_id: str,
+        lease_seconds: float,
+        due_only: bool = False,
+    ) -> list[Job]:
+        """Claim the READY jobs among ``job_ids`` (a huey-mode worker's messages) at once.
+
+        Returned in the order of ``job_ids``; jobs someone else has, or that are
+        finished, are left out. With ``due_only`` a job whose ``run_after`` is still
+        ahead is left alone, so an early or duplicated queue message cannot run a job
+        before its time.
         """
+        if not job_ids:
+            return []
         now = timezone.now()
         request = ClaimRequest(
-            backend_name="", worker_id=worker_id, limit=1, lease_seconds=lease_seconds, now=now
+            backend_name="",
+            worker_id=worker_id,
+            limit=len(job_ids),
+            lease_seconds=lease_seconds,
+            now=now,
         )
-        claimed = claim_job_by_id(self.using, job_id, request, due_only=due_only)
-        if claimed is not NotImplemented:
-            return claimed
+        claimed = claim_jobs_by_id(self.using, job_ids, request, due_only=due_only)
+        if claimed is NotImplemented:
+            claimed = [
+                job
+                for job_id in job_ids
+                if (job := self._claim_by_orm(job_id, request, due_only=due_only))
+            ]
+        order: dict[str, int] = {}
+        for place, job_id in enumerate(job_ids):
+            order.setdefault(str(job_id), place)
+        return sorted(claimed, key=lambda job: order[str(job.pk)])
+
+    def _claim_by_orm(self, job_id: Any, request: ClaimRequest, *, due_only: bool) -> Job | None:
+        """``claim_jobs_by_id`` for vendors without ``UPDATE ... RETURNING``: compare and set."""
+        now = request.now
         ready = self.jobs.filter(pk=job_id, status=JobStatus.READY)
         job = (ready.filter(run_after__lte=now) if due_only else ready).first()
         if job is None:
@@ -127,11 +161,11 @@ class JobStore(OutboxMixin, RetentionMixin):
         changes = {
             "status": JobStatus.RUNNING,
             "attempts": job.attempts + 1,
-            "worker_ids": [*job.worker_ids, worker_id],
-            "worker_id": worker_id,
+            "worker_ids": [*job.worker_ids, request.worker_id],
+            "worker_id": request.worker_id,
             "started_at": job.started_at or now,
             "last_attempted_at": now,
-            "lease_expires_at": now + timedelta(seconds=lease_seconds),
+            "lease_expires_at": request.lease_expires_at,
         }
         claimed = self.jobs.filter(pk=job.pk, status=JobStatus.READY, attempts=job.attempts).update(
             **changes

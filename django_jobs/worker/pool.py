@@ -56,7 +56,7 @@ class RecentCount:
 
 class JobPool:
     def __init__(
-        self, size: int, run: Callable[[Job], None], name: str = "jobs", ahead: int = 0
+        self, size: int, run: Callable[[Job], object], name: str = "jobs", ahead: int = 0
     ) -> None:
         """``size`` threads run jobs; up to ``ahead`` more may wait for them (see above)."""
         self.size = size

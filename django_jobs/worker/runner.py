@@ -57,6 +57,7 @@ class Worker:
     """One ``run_jobs`` process in database mode."""
 
     maintenance_class: type[Maintenance] = Maintenance
+    claim_errors: tuple[type[Exception], ...] = (DatabaseError,)  # back off, then claim again
 
     def __init__(self, options: WorkerOptions, signals: StopSignals | None = None) -> None:
         self.options = options
@@ -132,7 +133,7 @@ class Worker:
             loop.start()
 
     def _loop(self, pool: JobPool) -> None:
-        waiter = waiter_for(self.store.using)
+        waiter = self._waiter()
         errors = 0
         try:
             while not self.signals.stop.is_set() and not self._reached_max_jobs():
@@ -145,7 +146,7 @@ class Worker:
                 try:
                     jobs = self._claim(free)
                     errors = 0
-                except DatabaseError as exc:
+                except self.claim_errors as exc:
                     errors += 1
                     self._pause_after_error(exc, errors)
                     continue
@@ -168,13 +169,27 @@ class Worker:
         if not waiting:
             return
         self.claimed -= len(waiting)  # --max-jobs counts jobs this worker runs
-        handed_back = sum(self.store.release(job) for job in waiting)
+        handed_back = self._hand_back(waiting)
         if handed_back:
             logger.info(
                 "Worker %s handed back %d job(s) claimed ahead: its threads are busy",
                 self.id,
-                handed_back,
+                len(handed_back),
             )
+
+    def _hand_back(self, jobs: list[Job]) -> list[Job]:
+        """Make claimed jobs READY again for any worker; returns those this worker still held."""
+        handed_back = [job for job in jobs if self.store.release(job)]
+        if handed_back:
+            self._handed_back(handed_back)
+        return handed_back
+
+    def _handed_back(self, jobs: list[Job]) -> None:
+        """After jobs were handed back: nothing more to do when the table is the queue."""
+
+    def _waiter(self) -> Any:
+        """What an idle claim loop waits on: LISTEN on PostgreSQL, else a timed sleep."""
+        return waiter_for(self.store.using)
 
     def _claim(self, limit: int) -> list[Job]:
         if self.options.max_jobs is not None:
@@ -214,11 +229,12 @@ class Worker:
         connections[self.store.using].close()
         self.signals.stop.wait(pause)
 
-    def _run_one(self, job: Job) -> None:
+    def _run_one(self, job: Job) -> Outcome:
         outcome = run_job(job, self.store)
         if outcome is not Outcome.DISCARDED:
             with self._done_lock:
                 self.done += 1
+        return outcome
 
     def _shutdown(self, pool: JobPool, maintenance: Maintenance) -> int:
         self.signals.stop.set()
@@ -229,8 +245,7 @@ class Worker:
             if self.signals.force.is_set() or time.monotonic() >= deadline:
                 break
         unfinished = pool.running_jobs()
-        for job in unfinished:
-            self.store.release(job)
+        self._hand_back(unfinished)
         if unfinished:
             logger.warning("Worker %s handed back %d unfinished job(s)", self.id, len(unfinished))
         maintenance.halt(timeout=1)

@@ -127,22 +127,6 @@ def test_probe_runs_without_django(tmp_path):
     assert gone.returncode == 1 and "does not exist" in gone.stderr
 
 
-def test_huey_consumer_threads_count_only_while_alive():
-    from huey import MemoryHuey
-    from huey.consumer import Consumer
-
-    from django_jobs.worker.huey_runner import _threads_alive
-
-    consumer = Consumer(MemoryHuey(), workers=2, worker_type="thread", periodic=False)
-    assert not _threads_alive(consumer)  # created, not started
-    consumer.start()
-    try:
-        assert _threads_alive(consumer)
-    finally:
-        consumer.stop(graceful=True)
-    assert not _threads_alive(consumer)
-
-
 def test_a_touch_that_fails_is_logged_once_and_the_worker_goes_on(tmp_path, caplog):
     health = HealthFile(tmp_path / "gone" / "health")
     with caplog.at_level("WARNING", logger="django_jobs"):

@@ -7,13 +7,16 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import pytest
 import redis
 from django.conf import settings
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
+from django_jobs import api
 from django_jobs.backends.huey import process_publisher
 from django_jobs.compat import task_backends
 from django_jobs.models import Job
@@ -177,6 +180,66 @@ def test_a_drain_longer_than_the_lease_keeps_the_job_to_itself(huey_worker, ledg
     assert ledger_lines(ledger) == ["start 1", "end 1"]
     result.refresh()
     assert result.status == "SUCCESSFUL" and result.attempts == 1
+
+
+def test_jobs_claimed_ahead_behind_a_slow_one_go_to_another_worker(huey_worker, ledger):
+    """As in database mode, and what is handed back is published again at once."""
+    with transaction.atomic():
+        for n in range(100):
+            tasks.record.enqueue(n)
+        tasks.sleep_then_record.enqueue("slow", 8)
+        for n in range(100, 200):
+            tasks.record.enqueue(n)
+    stuck = huey_worker("--concurrency", "1", "--no-scheduler")
+    wait_until(lambda: "start slow" in ledger_lines(ledger), timeout=60)
+    other = huey_worker("--concurrency", "1", "--no-scheduler")
+    wait_until(lambda: "end slow" in ledger_lines(ledger), timeout=60)
+    lines = ledger_lines(ledger)
+    assert sorted(int(line) for line in lines[: lines.index("end slow")] if line.isdigit()) == (
+        list(range(200))
+    )  # every fast job ran, and once, before the slow one ended
+    for worker in (stuck, other):
+        worker.signal()
+        assert worker.wait() == 0, worker.output
+    assert "handed back" in stuck.output, stuck.output
+    assert Job.objects.filter(status="SUCCESSFUL").count() == 201
+
+
+def test_delayed_and_retried_jobs_wait_in_the_schedule_then_run(huey_worker, ledger):
+    run_after = timezone.now() + timedelta(seconds=2)
+    delayed = tasks.record.using(run_after=run_after).enqueue(1)
+    retried = tasks.retry_later.enqueue(1.5)
+    worker = huey_worker("--concurrency", "2", "--no-scheduler")
+    wait_until(lambda: finished(delayed) and finished(retried), timeout=30)
+    assert delayed.started_at >= run_after
+    assert retried.attempts == 2 and retried.return_value == 2
+    retried_job = Job.objects.get(pk=retried.id)
+    assert retried_job.last_attempted_at - retried_job.started_at >= timedelta(seconds=1.5)
+    assert task_backends["default"].huey("default").storage.schedule_size() == 0
+    worker.signal()
+    assert worker.wait() == 0, worker.output
+
+
+def test_a_paused_queue_keeps_its_jobs_until_resumed(huey_worker, ledger):
+    api.pause_queue("default", "default")
+    paused = tasks.record.enqueue(1)
+    other = tasks.echo.enqueue("on another queue")
+    worker = huey_worker("--concurrency", "1", "--no-scheduler")
+    wait_until(lambda: finished(other))
+    time.sleep(1.5)  # longer than a worker keeps its list of paused queues
+    paused.refresh()
+    assert paused.status == "READY" and ledger_lines(ledger) == []
+    assert queue_size() == 1
+    api.resume_queue("default", "default")
+    wait_until(lambda: finished(paused))
+    assert ledger_lines(ledger) == ["1"]
+    worker.signal()
+    assert worker.wait() == 0, worker.output
+
+
+def finished(result) -> bool:
+    result.refresh()
+    return result.status == "SUCCESSFUL"
 
 
 def test_redis_is_not_touched_before_commit(huey_settings):

@@ -1,0 +1,184 @@
+"""How a huey-mode worker takes messages off Redis and claims their jobs, on a real Redis."""
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import DatabaseError
+from django.utils import timezone
+
+from django_jobs.backends.huey import process_publisher
+from django_jobs.compat import task_backends
+from django_jobs.models import Job
+from django_jobs.store import JobStore
+from django_jobs.worker.huey_runner import HueyWorker, QueueReader
+from django_jobs.worker.options import WorkerOptions
+from tests import tasks
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def backend(huey_settings):
+    return task_backends["default"]
+
+
+def sent(*results):
+    """The jobs of ``results``, once the publisher thread has put their messages on Redis."""
+    assert process_publisher.flush(timeout=10)
+    return [str(result.id) for result in results]
+
+
+def job_ids_of(reader, messages):
+    _, job_ids = reader.read(messages)
+    return [str(job_id) for job_id in job_ids]
+
+
+def test_take_returns_the_highest_priority_then_the_oldest_and_at_most_limit(backend):
+    low = tasks.record.using(priority=-5).enqueue(1)
+    first, second = tasks.record.enqueue(2), tasks.record.enqueue(3)
+    high = tasks.record.using(priority=5).enqueue(4)
+    sent(low, first, second, high)
+    reader = QueueReader(backend, ["default"])
+    assert job_ids_of(reader, reader.take(3)) == sent(high, first, second)
+    assert job_ids_of(reader, reader.take(3)) == sent(low)
+    assert reader.take(3) == []
+
+
+def test_messages_put_back_come_back_in_their_places(backend):
+    results = [tasks.record.enqueue(n) for n in range(5)]
+    sent(*results)
+    reader = QueueReader(backend, ["default"])
+    reader.put_back(reader.take(3))
+    assert job_ids_of(reader, reader.take(10)) == sent(*results)
+
+
+def test_paused_queues_are_not_taken_from(backend):
+    on_default, on_emails = tasks.record.enqueue(1), tasks.echo.enqueue("x")
+    sent(on_default, on_emails)
+    reader = QueueReader(backend, ["default", "emails"])
+    assert job_ids_of(reader, reader.take(10, paused=["default"])) == sent(on_emails)
+    assert job_ids_of(reader, reader.take(10)) == sent(on_default)
+
+
+def test_one_busy_queue_does_not_keep_another_waiting(backend):
+    busy = [tasks.record.enqueue(n) for n in range(10)]
+    other = tasks.echo.enqueue("x")
+    sent(*busy, other)
+    reader = QueueReader(backend, ["default", "emails"])
+    taken = [job_ids_of(reader, reader.take(1)) for _ in range(2)]
+    assert sent(other) in taken  # the queue taken from first turns each time
+
+
+def test_a_message_not_due_goes_to_the_schedule_and_comes_back_when_due(backend):
+    later = tasks.record.using(run_after=timezone.now() + timedelta(seconds=1)).enqueue(1)
+    sent(later)
+    reader = QueueReader(backend, ["default"])
+    storage = backend.huey("default").storage
+    assert job_ids_of(reader, reader.take(10)) == []
+    assert storage.schedule_size() == 1 and storage.queue_size() == 0
+    reader.move_due_scheduled()
+    assert storage.schedule_size() == 1  # not due yet
+    time.sleep(1.1)
+    reader.move_due_scheduled()
+    assert storage.schedule_size() == 0
+    assert job_ids_of(reader, reader.take(10)) == sent(later)
+
+
+def test_unreadable_messages_are_dropped_with_a_warning(backend, caplog):
+    huey = backend.huey("default")
+    huey.storage.enqueue(b"not a message", 0)
+    good = tasks.record.enqueue(1)
+    sent(good)
+    reader = QueueReader(backend, ["default"])
+    with caplog.at_level(logging.WARNING, logger="django_jobs"):
+        assert job_ids_of(reader, reader.take(10)) == sent(good)
+    assert "dropped a message that cannot be read" in caplog.text
+
+
+def test_waiting_keeps_the_message_that_woke_it_for_the_next_take(backend):
+    reader = QueueReader(backend, ["default", "emails"])
+    stop = threading.Event()
+    reader.wait(0.2, stop)  # nothing there: returns after the timeout
+    assert reader.held == []
+    result = tasks.echo.enqueue("x")
+    sent(result)
+    reader.wait(5, stop)
+    assert len(reader.held) == 1
+    assert job_ids_of(reader, reader.take(10)) == sent(result) and reader.held == []
+
+
+def huey_worker(**options):
+    worker = HueyWorker(WorkerOptions(queues=("default",), **options))
+    worker.reader = QueueReader(worker.backend, ["default"])
+    return worker
+
+
+def test_a_worker_claims_a_whole_batch_in_one_statement(backend, django_assert_num_queries):
+    results = [tasks.record.enqueue(n) for n in range(6)]
+    sent(*results)
+    worker = huey_worker()
+    worker._paused_queues()  # read once, like a running worker's cache
+    with django_assert_num_queries(1):
+        jobs = worker._claim(10)
+    assert [str(job.pk) for job in jobs] == sent(*results)
+    assert {job.status for job in jobs} == {"RUNNING"} and worker.claimed == 6
+
+
+def test_messages_of_jobs_not_claimable_are_skipped_for_the_next(backend):
+    done = tasks.record.enqueue(1)
+    ready = tasks.record.enqueue(2)
+    sent(done, ready)
+    Job.objects.filter(pk=done.id).update(status="SUCCESSFUL")
+    worker = huey_worker()
+    assert [str(job.pk) for job in worker._claim(1)] == sent(ready)
+
+
+def test_a_claim_the_database_refuses_puts_the_messages_back(backend, monkeypatch):
+    results = [tasks.record.enqueue(n) for n in range(3)]
+    sent(*results)
+    worker = huey_worker()
+
+    def refuse(*args, **kwargs):
+        raise DatabaseError("database is away")
+
+    monkeypatch.setattr(worker.store, "claim_by_id", refuse)
+    with pytest.raises(DatabaseError):
+        worker._claim(10)
+    assert backend.huey("default").storage.queue_size() == 3
+    monkeypatch.undo()
+    assert [str(job.pk) for job in worker._claim(10)] == sent(*results)
+
+
+def test_max_jobs_limits_what_is_taken(backend):
+    results = [tasks.record.enqueue(n) for n in range(5)]
+    sent(*results)
+    worker = huey_worker(max_jobs=2)
+    assert len(worker._claim(10)) == 2
+    assert backend.huey("default").storage.queue_size() == 3
+
+
+def test_claim_by_id_claims_ready_due_jobs_once_in_the_order_given():
+    store = JobStore()
+    first, second = tasks.record.enqueue(1), tasks.record.enqueue(2)
+    later = tasks.record.using(run_after=timezone.now() + timedelta(hours=1)).enqueue(3)
+    order = [second.id, later.id, first.id, second.id]
+    claimed = store.claim_by_id(order, worker_id="w", lease_seconds=60, due_only=True)
+    assert [str(job.pk) for job in claimed] == [str(second.id), str(first.id)]
+    assert store.claim_by_id(order, worker_id="w2", lease_seconds=60, due_only=True) == []
+    assert Job.objects.get(pk=later.id).status == "READY"
+    assert store.claim_by_id([], worker_id="w", lease_seconds=60) == []
+
+
+def test_jobs_handed_back_are_published_again_at_once(backend):
+    result = tasks.record.enqueue(1)
+    sent(result)
+    worker = huey_worker()
+    jobs = worker._claim(10)
+    assert backend.huey("default").storage.queue_size() == 0
+    assert worker._hand_back(jobs) == jobs
+    job = Job.objects.get(pk=result.id)
+    assert job.status == "READY" and job.dispatched_at is not None
+    assert job_ids_of(worker.reader, worker.reader.take(10)) == sent(result)
