@@ -80,9 +80,13 @@ class JobPool:
         return self._queued
 
     def free_slots(self) -> int:
-        """How many jobs to claim now: free threads, plus room to claim ahead."""
+        """How many jobs to claim now: free threads, plus room to claim ahead.
+
+        Never below zero: the room to claim ahead shrinks once jobs stop finishing
+        fast, below what is already held (a negative limit is no limit to SQLite).
+        """
         with self._changed:
-            return self._capacity() - self._queued
+            return max(0, self._capacity() - self._queued)
 
     def _capacity(self) -> int:
         return self.size + min(self.ahead, self._finished.value())

@@ -99,6 +99,19 @@ def test_jobs_waiting_for_a_thread_are_held_like_running_ones():
     assert pool.running_jobs() == []
 
 
+def test_no_room_is_left_when_more_jobs_wait_than_the_pool_may_hold_now():
+    """Jobs claimed ahead while jobs finished fast outnumber the room once they stop."""
+    run = BlockingRun()
+    pool = pool_running(run, "slow", ahead=2)
+    try:
+        pool.submit(FakeJob("a"))
+        pool.submit(FakeJob("b"))
+        assert pool.free_slots() == 0  # 3 held, room for 1: not -2, which SQLite reads as all
+    finally:
+        run.release.set()
+    assert pool.wait_idle(timeout=5)
+
+
 def test_jobs_kept_waiting_by_slow_ones_are_taken_back_and_never_run():
     run = BlockingRun()
     pool = pool_running(run, "slow", ahead=2)
