@@ -21,7 +21,7 @@ def resolve_task(path: str) -> Task:
     """Import the Task a job names; refuse anything that is not a Task."""
     try:
         obj = import_string(path)
-    except ImportError as exc:
+    except (ImportError, ValueError, TypeError) as exc:  # "a..b", ".": not a module name
         raise UnknownTask(f"{path!r} cannot be imported: {exc}") from exc
     if not isinstance(obj, Task):
         raise UnknownTask(f"{path!r} is a {type(obj).__name__}, not a Task; refusing to run it.")

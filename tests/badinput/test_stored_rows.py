@@ -29,6 +29,10 @@ NOT_TASKS = [
     ("no_such_module.task", "cannot be imported"),
     ("os", "cannot be imported"),
     ("", "cannot be imported"),
+    (".", "cannot be imported"),  # import_module raises ValueError, not ImportError
+    (".tasks", "cannot be imported"),  # ... and TypeError for a relative name
+    ("tests..tasks.add", "cannot be imported"),
+    ("tests.tasks.", "cannot be imported"),
 ]
 
 BAD_ARGUMENTS = [
