@@ -3,11 +3,12 @@
 Enqueue stores the row, then publishes the job's id after commit (an outbox: a
 rollback publishes nothing, and a job whose publish failed because Redis was
 down is published later by the worker's sweep), by default from the process's
-publisher thread (``publisher.py``), so enqueue does not wait for Redis. One
-huey task, the *shim*, receives the id, claims the row with a compare-and-set and
-runs the job through the execution layer, so a message delivered twice runs the
-job once, and a message that does not come from this project is refused (see
-``redis.py``).
+publisher thread (``publisher.py``), so enqueue does not wait for Redis. A
+worker (``worker/huey_runner.py``) takes messages in batches, claims their rows
+with a compare-and-set and runs the jobs through the execution layer, so a message
+delivered twice runs its job once; a message that does not come from this project
+is refused (see ``redis.py``). The huey task each message names, the *shim*, does
+the same for one message where huey itself executes it (``run_until_empty()``).
 """
 
 import datetime
@@ -242,12 +243,12 @@ class HueyBackend(JobsBackend):
 
 @functools.cache
 def _huey_class() -> type:
-    """huey's ``PriorityRedisHuey`` without revocation: one Redis round trip per job, not three.
+    """huey's ``PriorityRedisHuey`` with batch enqueue and without revocation.
 
-    Before each task huey reads its revoke keys, and after it deletes one; django-jobs
-    never revokes through huey (``cancel()`` works on the ``Job`` row, which the shim
-    claims with a compare-and-set), so those reads and deletes could only find nothing.
-    Built on first use: huey is an optional dependency.
+    Where huey executes a task itself, it reads the task's revoke keys before and
+    deletes one after; django-jobs never revokes through huey (``cancel()`` works on
+    the ``Job`` row, which is claimed with a compare-and-set), so those reads and
+    deletes could only find nothing. Built on first use: huey is an optional dependency.
     """
     from huey import PriorityRedisHuey
     from huey import signals as huey_signals

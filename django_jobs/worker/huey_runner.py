@@ -33,7 +33,10 @@ from django_jobs.backends.huey import HueyBackend
 from django_jobs.execution import Outcome
 from django_jobs.models import Job
 from django_jobs.worker.maintenance import Maintenance
+from django_jobs.worker.options import WorkerOptions
+from django_jobs.worker.pool import JobPool
 from django_jobs.worker.runner import Worker
+from django_jobs.worker.stopping import StopSignals
 
 logger = logging.getLogger("django_jobs")
 
@@ -174,10 +177,10 @@ class HueyWorker(Worker):
     claim_errors = (DatabaseError, RedisError)
     backend: HueyBackend
 
-    def run(self) -> int:
+    def __init__(self, options: WorkerOptions, signals: StopSignals | None = None) -> None:
+        super().__init__(options, signals)
         self.reader = QueueReader(self.backend, self.queues or ("default",))
         self.add_side_loop(lambda stop: ScheduledMessageMover(self.reader, stop))
-        return super().run()
 
     def _waiter(self) -> Any:
         return _ReaderWaiter(self.reader, self._paused_queues)
@@ -222,13 +225,13 @@ class HueyWorker(Worker):
         """Published again at once, for another worker to take."""
         self.backend.publish_many(jobs, self.store)
 
-    def _shutdown(self, *args: Any) -> int:
+    def _shutdown(self, pool: JobPool, maintenance: Maintenance) -> int:
         try:
             self.reader.put_back(self.reader.held)
             self.reader.held = []
         except (RedisError, OSError) as exc:
             logger.warning("A taken message could not go back (%s); the sweep publishes it", exc)
-        return super()._shutdown(*args)
+        return super()._shutdown(pool, maintenance)
 
 
 class _ReaderWaiter:

@@ -111,9 +111,7 @@ def test_waiting_keeps_the_message_that_woke_it_for_the_next_take(backend):
 
 
 def huey_worker(**options):
-    worker = HueyWorker(WorkerOptions(queues=("default",), **options))
-    worker.reader = QueueReader(worker.backend, ["default"])
-    return worker
+    return HueyWorker(WorkerOptions(queues=("default",), **options))
 
 
 def test_a_worker_claims_a_whole_batch_in_one_statement(backend, django_assert_num_queries):

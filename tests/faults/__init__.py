@@ -23,9 +23,9 @@ Scenarios that existing tests already prove, not repeated here:
   ``test_sigterm_drains_and_second_signal_hands_back``;
 - an idle worker outlives a PostgreSQL restart: ``tests/worker/test_resilience.py``
   ``test_worker_survives_a_database_restart``;
-- Redis down at enqueue, and restarted under an idle consumer:
+- Redis down at enqueue, and restarted under an idle worker:
   ``test_jobs_enqueued_while_redis_is_down_all_run_once``,
-  ``test_lost_messages_are_republished_and_consumer_survives_redis_restart``;
+  ``test_lost_messages_are_republished_and_the_worker_survives_redis_restart``;
 - the store-level fence on a late result: ``tests/store/test_leases.py``
   ``test_expired_lease_is_rescued_and_the_late_result_is_fenced_out``;
 - one key, eight threads, one job: ``tests/store/test_unique.py``

@@ -95,7 +95,7 @@ def test_jobs_enqueued_while_redis_is_down_all_run_once(huey_settings, huey_work
     assert Job.objects.filter(status="SUCCESSFUL").count() == 1000
 
 
-def test_lost_messages_are_republished_and_consumer_survives_redis_restart(
+def test_lost_messages_are_republished_and_the_worker_survives_redis_restart(
     huey_settings, huey_worker, ledger
 ):
     for n in (1, 2):
@@ -105,7 +105,7 @@ def test_lost_messages_are_republished_and_consumer_survives_redis_restart(
     assert queue_size() == 0
     worker = huey_worker("--concurrency", "2")
     wait_until(lambda: sorted(ledger_lines(ledger)) == ["1", "2"], timeout=60)
-    huey_settings.restart()  # under the running consumer
+    huey_settings.restart()  # under the running worker
     tasks.record.enqueue(3)
     wait_until(lambda: sorted(ledger_lines(ledger)) == ["1", "2", "3"], timeout=60)
     assert worker.process.poll() is None
