@@ -95,3 +95,35 @@ def wait_until(condition, timeout: float = 30, interval: float = 0.05, describe=
 
 def ledger_lines(path: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
+
+
+def drill_jobs_claimed_ahead_behind_a_slow_one(start, ledger: Path) -> None:
+    """A worker that claimed ahead while jobs were fast, then got stuck on a slow one,
+    hands back what waits behind it: another worker runs those long before it is free.
+
+    ``start(*args)`` starts a ``WorkerProcess`` of the mode under test writing to ``ledger``.
+    """
+    from django.db import transaction
+
+    from django_jobs.models import Job
+    from tests import tasks
+
+    with transaction.atomic():
+        for n in range(100):
+            tasks.record.enqueue(n)
+        tasks.sleep_then_record.enqueue("slow", 8)
+        for n in range(100, 200):
+            tasks.record.enqueue(n)
+    stuck = start("--concurrency", "1", "--no-scheduler")
+    wait_until(lambda: "start slow" in ledger_lines(ledger), timeout=60)
+    other = start("--concurrency", "1", "--no-scheduler")
+    wait_until(lambda: "end slow" in ledger_lines(ledger), timeout=60)
+    lines = ledger_lines(ledger)
+    assert sorted(int(line) for line in lines[: lines.index("end slow")] if line.isdigit()) == (
+        list(range(200))
+    )  # every fast job ran, and once, before the slow one ended
+    for worker in (stuck, other):
+        worker.signal()
+        assert worker.wait() == 0, worker.output
+    assert "handed back" in stuck.output, stuck.output
+    assert Job.objects.filter(status="SUCCESSFUL").count() == 201

@@ -21,7 +21,14 @@ from django_jobs.backends.huey import process_publisher
 from django_jobs.compat import task_backends
 from django_jobs.models import Job
 from tests import tasks
-from tests.worker.helpers import ROOT, WorkerProcess, database_url, ledger_lines, wait_until
+from tests.worker.helpers import (
+    ROOT,
+    WorkerProcess,
+    database_url,
+    drill_jobs_claimed_ahead_behind_a_slow_one,
+    ledger_lines,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -183,26 +190,8 @@ def test_a_drain_longer_than_the_lease_keeps_the_job_to_itself(huey_worker, ledg
 
 
 def test_jobs_claimed_ahead_behind_a_slow_one_go_to_another_worker(huey_worker, ledger):
-    """As in database mode, and what is handed back is published again at once."""
-    with transaction.atomic():
-        for n in range(100):
-            tasks.record.enqueue(n)
-        tasks.sleep_then_record.enqueue("slow", 8)
-        for n in range(100, 200):
-            tasks.record.enqueue(n)
-    stuck = huey_worker("--concurrency", "1", "--no-scheduler")
-    wait_until(lambda: "start slow" in ledger_lines(ledger), timeout=60)
-    other = huey_worker("--concurrency", "1", "--no-scheduler")
-    wait_until(lambda: "end slow" in ledger_lines(ledger), timeout=60)
-    lines = ledger_lines(ledger)
-    assert sorted(int(line) for line in lines[: lines.index("end slow")] if line.isdigit()) == (
-        list(range(200))
-    )  # every fast job ran, and once, before the slow one ended
-    for worker in (stuck, other):
-        worker.signal()
-        assert worker.wait() == 0, worker.output
-    assert "handed back" in stuck.output, stuck.output
-    assert Job.objects.filter(status="SUCCESSFUL").count() == 201
+    """As in database mode; what is handed back is published again at once."""
+    drill_jobs_claimed_ahead_behind_a_slow_one(huey_worker, ledger)
 
 
 def test_delayed_and_retried_jobs_wait_in_the_schedule_then_run(huey_worker, ledger):

@@ -9,7 +9,12 @@ from django.db import transaction
 
 from django_jobs.models import Job, Worker
 from tests import tasks
-from tests.worker.helpers import WorkerProcess, ledger_lines, wait_until
+from tests.worker.helpers import (
+    WorkerProcess,
+    drill_jobs_claimed_ahead_behind_a_slow_one,
+    ledger_lines,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -125,24 +130,7 @@ def test_second_signal_hands_back_at_once_and_exits_nonzero(ledger):
 
 
 def test_jobs_claimed_ahead_behind_a_slow_one_go_to_another_worker(ledger):
-    """A worker that claimed ahead while jobs were fast, then got stuck on a slow one,
-    hands back what waits behind it: another worker runs those long before it is free."""
-    with transaction.atomic():
-        for n in range(100):
-            tasks.record.enqueue(n)
-        tasks.sleep_then_record.enqueue("slow", 8)
-        for n in range(100, 200):
-            tasks.record.enqueue(n)
-    stuck = WorkerProcess("--concurrency", "1", ledger=ledger)
-    wait_until(lambda: "start slow" in ledger_lines(ledger), timeout=60)
-    other = WorkerProcess("--concurrency", "1", ledger=ledger)
-    wait_until(lambda: "end slow" in ledger_lines(ledger), timeout=60)
-    lines = ledger_lines(ledger)
-    assert sorted(int(line) for line in lines[: lines.index("end slow")] if line.isdigit()) == (
-        list(range(200))
-    )  # every fast job ran, and once, before the slow one ended
-    for worker in (stuck, other):
-        worker.signal()
-        assert worker.wait() == 0, worker.output
-    assert "handed back" in stuck.output, stuck.output
-    assert Job.objects.filter(status="SUCCESSFUL").count() == 201
+    """A worker stuck on a slow job hands back what it claimed ahead (see the helper)."""
+    drill_jobs_claimed_ahead_behind_a_slow_one(
+        lambda *args: WorkerProcess(*args, ledger=ledger), ledger
+    )
