@@ -13,7 +13,8 @@ from django_jobs.backends.huey import process_publisher
 from django_jobs.compat import task_backends
 from django_jobs.models import Job
 from django_jobs.store import JobStore
-from django_jobs.worker.huey_runner import HueyWorker, QueueReader
+from django_jobs.worker.huey_queues import QueueReader
+from django_jobs.worker.huey_runner import HueyWorker
 from django_jobs.worker.options import WorkerOptions
 from tests import tasks
 
