@@ -131,13 +131,12 @@ class JobStore(OutboxMixin, RetentionMixin):
         """
         if not job_ids:
             return []
-        now = timezone.now()
         request = ClaimRequest(
             backend_name="",
             worker_id=worker_id,
             limit=len(job_ids),
             lease_seconds=lease_seconds,
-            now=now,
+            now=timezone.now(),
         )
         claimed = claim_jobs_by_id(self.using, job_ids, request, due_only=due_only)
         if claimed is NotImplemented:

@@ -75,7 +75,8 @@ class QueueReader:
 
     def wait(self, timeout: float, stop: threading.Event, paused: Iterable[str] = ()) -> None:
         """Block until a message arrives (kept for the next ``take``), a stop, or timeout."""
-        keys = [key for key, name in self._queue_of.items() if name not in set(paused)]
+        skipped = set(paused)
+        keys = [key for key, name in self._queue_of.items() if name not in skipped]
         if not keys or stop.is_set():
             stop.wait(timeout)
             return

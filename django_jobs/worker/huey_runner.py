@@ -68,11 +68,9 @@ class HueyWorker(Worker):
     ) -> Maintenance:
         return super()._maintenance(running_jobs, done_count, backend=self.backend, **extra)
 
-    def _claim(self, limit: int) -> list[Job]:
+    def _claim_due(self, limit: int) -> list[Job]:
         """Take messages and claim their jobs; messages of jobs not claimable are dropped
         (duplicates, cancelled jobs), so take again until a job is claimed or none is left."""
-        if self.options.max_jobs is not None:
-            limit = min(limit, self.options.max_jobs - self.claimed)
         while messages := self.reader.take(limit, self._paused_queues()):
             due, job_ids = self.reader.read(messages)
             try:
@@ -86,7 +84,6 @@ class HueyWorker(Worker):
                 self.reader.put_back(due)
                 raise
             if jobs:
-                self.claimed += len(jobs)
                 return jobs
         return []
 

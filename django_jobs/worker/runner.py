@@ -194,7 +194,13 @@ class Worker:
     def _claim(self, limit: int) -> list[Job]:
         if self.options.max_jobs is not None:
             limit = min(limit, self.options.max_jobs - self.claimed)
-        jobs = self.store.claim(
+        jobs = self._claim_due(limit)
+        self.claimed += len(jobs)
+        return jobs
+
+    def _claim_due(self, limit: int) -> list[Job]:
+        """Claim up to ``limit`` due jobs of the served queues, as the table orders them."""
+        return self.store.claim(
             backend_name=self.backend.alias,
             worker_id=self.id,
             limit=limit,
@@ -202,8 +208,6 @@ class Worker:
             queues=self.queues,
             paused=self._paused_queues(),
         )
-        self.claimed += len(jobs)
-        return jobs
 
     def _paused_queues(self) -> list[str]:
         """The backend's paused queues, read at most once per ``PAUSED_QUEUES_TTL``."""
