@@ -5,7 +5,8 @@ workers never wait for or take each other's rows. SQLite: one
 ``UPDATE ... WHERE id IN (SELECT ... LIMIT n)``; SQLite has one writer, so the
 statement is atomic; its own status check is written ``+status`` so that SQLite finds
 the picked rows by primary key instead of walking every READY row through an index
-on ``status``. Other vendors: ``SELECT ... SKIP LOCKED`` and an
+on ``status``, and so is the check of ``claim_jobs_by_id`` (huey mode's messages name
+their jobs). Other vendors: ``SELECT ... SKIP LOCKED`` and an
 ``UPDATE`` in one transaction. Every path appends the worker id in the same
 write that increments ``attempts``.
 """
@@ -110,10 +111,11 @@ def claim_jobs_by_id(
     table = ops.quote_name(Job._meta.db_table)
     alias = "j" if connection.vendor == "postgresql" else table
     due = f" AND {alias}.run_after <= %s" if due_only else ""
+    by_key_only = "+" if connection.vendor == "sqlite" else ""  # see the module docstring
     sql = (
         f"UPDATE {table}{' AS j' if alias == 'j' else ''} {SET_CLAIMED[connection.vendor]} "
         f"WHERE {alias}.id IN ({', '.join(['%s'] * len(job_ids))}) "
-        f"AND {alias}.status = 'READY'{due} "
+        f"AND {by_key_only}{alias}.status = 'READY'{due} "
         f"RETURNING {_returning(ops, 'j.' if alias == 'j' else '')}"
     )
     prep_id = Job._meta.pk.get_db_prep_value

@@ -6,7 +6,8 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from django_jobs.backends.huey import process_publisher
@@ -169,6 +170,20 @@ def test_claim_by_id_claims_ready_due_jobs_once_in_the_order_given():
     assert store.claim_by_id(order, worker_id="w2", lease_seconds=60, due_only=True) == []
     assert Job.objects.get(pk=later.id).status == "READY"
     assert store.claim_by_id([], worker_id="w", lease_seconds=60) == []
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query planner")
+def test_claim_by_id_finds_its_rows_by_primary_key():
+    """Not by walking every READY row (a whole backlog) through an index on status."""
+    ids = [r.id for r in [tasks.record.enqueue(n) for n in range(3)]]
+    with CaptureQueriesContext(connection) as queries:
+        JobStore().claim_by_id(ids, worker_id="w", lease_seconds=60, due_only=True)
+    (claim,) = [query["sql"] for query in queries.captured_queries]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {claim}")
+        (plan,) = [row[-1] for row in cursor.fetchall()]
+    assert plan.startswith("SEARCH") and "(id=?)" in plan, plan
+    assert Job.objects.filter(status="RUNNING").count() == 3
 
 
 def test_jobs_handed_back_are_published_again_at_once(backend):
