@@ -7,6 +7,7 @@ goes to its queue's huey schedule; ``ScheduledMessageMover`` moves due ones back
 a second with huey's atomic script, so of many workers one moves each.
 """
 
+import datetime
 import logging
 import threading
 from collections.abc import Iterable
@@ -94,25 +95,30 @@ class QueueReader:
     def read(self, messages: list[Message]) -> tuple[list[Message], list[Any]]:
         """The messages whose jobs are due and their ids; the others go to the schedule.
 
-        A message that cannot be read (not signed with this project's key, or naming
+        Only the message itself is decoded (signature, task name, job id, eta): huey's
+        task object, which the worker never runs, is not built. A message that cannot
+        be read (not signed with this project's key, for another task, or naming
         no job) is dropped with a warning.
         """
         due, job_ids = [], []
+        now = _huey_now()
         for message in messages:
             huey = self.backend.huey(message.queue)
+            data = message.member[HUEY_PREFIX_BYTES:]
             try:
-                task = huey.deserialize_task(message.member[HUEY_PREFIX_BYTES:])
-                job_id = Job._meta.pk.to_python(task.args[0])
+                body = huey.serializer.deserialize(data)
+                huey._registry.string_to_task(body.name)  # the shim's, or HueyException
+                job_id = Job._meta.pk.to_python(body.args[0])
             except Exception as exc:  # noqa: BLE001 - any unreadable message is dropped
                 logger.warning(
                     "Queue %s: dropped a message that cannot be read: %s", huey.name, exc
                 )
                 continue
-            if huey.ready_to_run(task):
+            if body.eta is None or body.eta <= now:
                 due.append(message)
                 job_ids.append(job_id)
             else:
-                huey.add_schedule(task)
+                huey.storage.add_to_schedule(data, body.eta)
         return due, job_ids
 
     def move_due_scheduled(self) -> None:
@@ -121,6 +127,11 @@ class QueueReader:
             huey = self.backend.huey(name)
             if due := huey.read_schedule():
                 huey.enqueue_many(due)
+
+
+def _huey_now() -> datetime.datetime:
+    """Now as huey compares etas (naive UTC: every django-jobs huey is built with ``utc=True``)."""
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 class ScheduledMessageMover(threading.Thread):

@@ -9,6 +9,7 @@ import pytest
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from huey.registry import Message
 
 from django_jobs.backends.huey import process_publisher
 from django_jobs.compat import task_backends
@@ -89,15 +90,25 @@ def test_a_message_not_due_goes_to_the_schedule_and_comes_back_when_due(backend)
     assert job_ids_of(reader, reader.take(10)) == sent(later)
 
 
+def signed_message(huey, name, args):
+    """A message signed with this project's key, as huey's registry would make it."""
+    fields = dict.fromkeys(Message._fields)
+    return huey.serializer.serialize(Message(**{**fields, "id": "m", "name": name, "args": args}))
+
+
 def test_unreadable_messages_are_dropped_with_a_warning(backend, caplog):
     huey = backend.huey("default")
     huey.storage.enqueue(b"not a message", 0)
     good = tasks.record.enqueue(1)
     sent(good)
+    huey.storage.enqueue(signed_message(huey, "tests.tasks.other", [str(good.id)]), 0)
+    shim = huey._registry.task_to_string(backend._shim_task("default"))
+    huey.storage.enqueue(signed_message(huey, shim, []), 0)
+    huey.storage.enqueue(signed_message(huey, shim, ["not a job id"]), 0)
     reader = QueueReader(backend, ["default"])
     with caplog.at_level(logging.WARNING, logger="django_jobs"):
         assert job_ids_of(reader, reader.take(10)) == sent(good)
-    assert "dropped a message that cannot be read" in caplog.text
+    assert caplog.text.count("dropped a message that cannot be read") == 4
 
 
 def test_waiting_keeps_the_message_that_woke_it_for_the_next_take(backend):
