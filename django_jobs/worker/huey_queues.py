@@ -25,6 +25,24 @@ WAIT_SLICE = 0.5  # the longest an idle worker blocks on Redis before checking f
 MOVE_EVERY = 1.0  # seconds between two moves of due scheduled messages to their queues
 HUEY_PREFIX_BYTES = 8  # huey's ordering prefix before each queued message
 
+# ZPOPMIN from each queue (KEYS, in turn) until ARGV[1] messages are taken: one round
+# trip instead of one per queue. Returns (queue number, member, score) triples.
+TAKE_SCRIPT = """
+local wanted = tonumber(ARGV[1])
+local taken = {}
+for number, key in ipairs(KEYS) do
+    if wanted <= 0 then break end
+    local popped = redis.call('ZPOPMIN', key, wanted)
+    for at = 1, #popped, 2 do
+        taken[#taken + 1] = number
+        taken[#taken + 1] = popped[at]
+        taken[#taken + 1] = popped[at + 1]
+    end
+    wanted = wanted - #popped / 2
+end
+return taken
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Message:
@@ -43,6 +61,7 @@ class QueueReader:
         self.queues = list(queues)
         self._queue_of = {self._storage(name).queue_key: name for name in self.queues}
         self._first = 0
+        self._take_script = self._storage(self.queues[0]).conn.register_script(TAKE_SCRIPT)
         self.held: list[Message] = []  # taken while waiting, claimed on the next take
 
     def _storage(self, queue: str) -> Any:
@@ -51,20 +70,25 @@ class QueueReader:
     def take(self, limit: int, paused: Iterable[str] = ()) -> list[Message]:
         """Up to ``limit`` messages, what waiting took first, then queue by queue.
 
-        The queue taken from first turns each time, so one busy queue cannot keep
-        the others waiting.
+        One round trip (``TAKE_SCRIPT``) however many queues the worker serves. The
+        queue taken from first turns each time, so one busy queue cannot keep the
+        others waiting.
         """
         taken, self.held = self.held[:limit], self.held[limit:]
         skipped = set(paused)
         self._first = (self._first + 1) % len(self.queues)
-        for name in self.queues[self._first :] + self.queues[: self._first]:
-            if len(taken) >= limit:
-                break
-            if name in skipped:
-                continue
-            storage = self._storage(name)
-            popped = storage.conn.zpopmin(storage.queue_key, limit - len(taken))
-            taken += [Message(name, member, score) for member, score in popped]
+        names = [
+            name
+            for name in self.queues[self._first :] + self.queues[: self._first]
+            if name not in skipped
+        ]
+        if len(taken) >= limit or not names:
+            return taken
+        keys = [self._storage(name).queue_key for name in names]
+        popped = self._take_script(keys=keys, args=[limit - len(taken)])
+        for at in range(0, len(popped), 3):
+            index, member, score = popped[at : at + 3]
+            taken.append(Message(names[index - 1], member, float(score)))
         return taken
 
     def put_back(self, messages: list[Message]) -> None:

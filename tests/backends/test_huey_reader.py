@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import redis
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -73,6 +74,22 @@ def test_one_busy_queue_does_not_keep_another_waiting(backend):
     reader = QueueReader(backend, ["default", "emails"])
     taken = [job_ids_of(reader, reader.take(1)) for _ in range(2)]
     assert sent(other) in taken  # the queue taken from first turns each time
+
+
+def test_a_take_from_many_queues_is_one_round_trip(backend, monkeypatch):
+    reader = QueueReader(backend, ["default", "webhooks", "maintenance", "emails"])
+    assert reader.take(5) == []  # the script is loaded on first use
+    waiting = tasks.echo.enqueue("x")  # on "emails", the last queue taken from
+    sent(waiting)
+    commands = []
+    send = redis.connection.Connection.send_packed_command
+    monkeypatch.setattr(
+        redis.connection.Connection,
+        "send_packed_command",
+        lambda self, command, *a, **kw: commands.append(command) or send(self, command, *a, **kw),
+    )
+    assert job_ids_of(reader, reader.take(5)) == sent(waiting)
+    assert len(commands) == 1
 
 
 def test_a_message_not_due_goes_to_the_schedule_and_comes_back_when_due(backend):
