@@ -11,7 +11,10 @@ more than it has threads, but never more than its threads finished in the last
 ``AHEAD_WINDOW`` seconds: a job claimed ahead waits about that long, and a pool
 whose jobs are slow claims nothing ahead, leaving the work to idle workers. If
 slow jobs take every thread after all, the worker hands back what has waited
-longer than ``MAX_WAIT`` (``take_back_waiting``) for other workers to take.
+longer than ``MAX_WAIT`` (``take_back_waiting``) for other workers to take. While
+every thread has a job waiting for it, the pool asks for more only once there is
+room for half of what may wait ahead: claims of one or two jobs each, as threads
+finish, would cost a statement (and in huey mode a Redis round trip) per job or two.
 """
 
 import logging
@@ -80,16 +83,20 @@ class JobPool:
         return self._queued
 
     def free_slots(self) -> int:
-        """How many jobs to claim now: free threads, plus room to claim ahead.
+        """How many jobs to claim now: free threads, plus room to claim ahead (see above).
 
         Never below zero: the room to claim ahead shrinks once jobs stop finishing
         fast, below what is already held (a negative limit is no limit to SQLite).
         """
         with self._changed:
-            return max(0, self._capacity() - self._queued)
+            return self._room()
 
-    def _capacity(self) -> int:
-        return self.size + min(self.ahead, self._finished.value())
+    def _room(self) -> int:
+        ahead = min(self.ahead, self._finished.value())
+        room = self.size + ahead - self._queued
+        if len(self._waiting) >= self.size and room < ahead // 2:
+            return 0  # every thread has a next job: claim once there is room for a batch
+        return max(0, room)
 
     def submit(self, job: Job) -> None:
         with self._changed:
@@ -125,7 +132,7 @@ class JobPool:
 
     def wait_for_slot(self, timeout: float) -> None:
         with self._changed:
-            self._changed.wait_for(lambda: self._queued < self._capacity(), timeout)
+            self._changed.wait_for(lambda: self._room() > 0, timeout)
 
     def wait_idle(self, timeout: float) -> bool:
         with self._changed:

@@ -85,6 +85,30 @@ def test_a_pool_whose_jobs_finish_fast_claims_ahead_up_to_its_limit(monkeypatch)
     assert pool.free_slots() == 2 + 3  # never more than ``ahead``
 
 
+def test_while_every_thread_has_a_next_job_the_pool_claims_only_batches(monkeypatch):
+    """Room for one or two more jobs is not worth a claim statement of its own."""
+    monkeypatch.setattr(pool_module, "AHEAD_WINDOW", 60.0)
+    run = BlockingRun()
+    pool = JobPool(1, lambda job: job.pk == "slow" and run(job), ahead=8)
+    for n in range(8):
+        pool.submit(FakeJob(n))
+    assert pool.wait_idle(timeout=5)  # 8 finished fast: 8 may wait ahead
+    pool.submit(FakeJob("slow"))
+    assert run.started.wait(5)
+    try:
+        pool.submit(FakeJob("next"))
+        assert pool.free_slots() == 1 + 8 - 2
+        for n in range(4):
+            pool.submit(FakeJob(f"ahead-{n}"))
+        assert pool.free_slots() == 0  # room for 3, less than half of what may wait ahead
+        pool.wait_for_slot(timeout=0.05)
+        assert pool.free_slots() == 0
+    finally:
+        run.release.set()
+    assert pool.wait_idle(timeout=5)
+    assert pool.free_slots() == 1 + 8
+
+
 def test_jobs_waiting_for_a_thread_are_held_like_running_ones():
     """The heartbeat renews, and shutdown hands back, what waits as well as what runs."""
     run = BlockingRun()
