@@ -43,6 +43,7 @@ SHIM_NAME = "django_jobs.run"
 PUBLISH_AFTER = 5.0  # seconds an unpublished job waits for its on-commit publish
 PUBLISH_CHOICES = ("background", "inline")  # OPTIONS["PUBLISH"]: publisher thread, or enqueue
 REVOKE_KEY_PREFIX = "r:"  # huey's Task.revoke_id
+ZADD_MEMBERS = 1000  # messages per ZADD when publishing a batch
 
 _hueys: dict[tuple[str, str], Any] = {}
 _shims: dict[tuple[str, str], Any] = {}
@@ -258,15 +259,19 @@ def _huey_class() -> type:
         def enqueue_many(self, messages: list[tuple[bytes, int | None]], since: int) -> None:
             """``enqueue()`` for many messages in one round trip, in the same format.
 
-            Each message gets its own microsecond prefix, counted up from ``since``
-            (taken before the first was serialised, which takes longer than a
-            microsecond each), so the batch keeps its order and never sorts ahead of
-            a message enqueued after it.
+            One ``ZADD`` per ``ZADD_MEMBERS`` messages: a command per message cost a
+            sixth of the send in packing and reading replies. Each message gets its own
+            microsecond prefix, counted up from ``since`` (taken before the first was
+            serialised, which takes longer than a microsecond each), so the batch keeps
+            its order and never sorts ahead of a message enqueued after it.
             """
+            entries = [
+                (struct.pack(">Q", since + offset) + data, -(priority or 0))
+                for offset, (data, priority) in enumerate(messages)
+            ]
             pipe = self.conn.pipeline(transaction=False)
-            for offset, (data, priority) in enumerate(messages):
-                prefix = struct.pack(">Q", since + offset)
-                pipe.zadd(self.queue_key, {prefix + data: -(priority or 0)})
+            for start in range(0, len(entries), ZADD_MEMBERS):
+                pipe.zadd(self.queue_key, dict(entries[start : start + ZADD_MEMBERS]))
             pipe.execute()
 
     class JobsHuey(PriorityRedisHuey):
