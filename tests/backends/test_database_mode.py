@@ -27,6 +27,23 @@ def test_enqueue_only_stores_the_job():
     assert job.status == "READY" and job.attempts == 0 and job.run_after == job.enqueued_at
 
 
+def test_enqueue_writes_only_the_columns_that_are_not_null():
+    """The rest are NULL by default; a job's options set their columns when given."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        plain = tasks.add.enqueue(1, 2)
+        keyed = tasks.add.using(unique_key="k", timeout=5, backoff=2.0).enqueue(3, 4)
+    plain_sql, keyed_sql = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"]]
+    assert '"unique_key"' not in plain_sql and '"finished_at"' not in plain_sql
+    assert '"unique_key"' in keyed_sql and '"timeout"' in keyed_sql
+    stored = Job.objects.get(pk=keyed.id)
+    assert (stored.unique_key, stored.active_unique_key) == ("k", "k")
+    assert (stored.timeout, stored.backoff, stored.args) == (5, 2.0, [3, 4])
+    assert Job.objects.get(pk=plain.id).unique_key is None
+
+
 def test_claim_order_is_priority_then_run_after():
     now = timezone.now()
     low = tasks.add.using(priority=-5).enqueue(0, 0)
