@@ -112,19 +112,30 @@ def claim_jobs_by_id(
     alias = "j" if connection.vendor == "postgresql" else table
     due = f" AND {alias}.run_after <= %s" if due_only else ""
     by_key_only = "+" if connection.vendor == "sqlite" else ""  # see the module docstring
+    prep_id = Job._meta.pk.get_db_prep_value
+    ids = _padded([prep_id(job_id, connection) for job_id in job_ids])
     sql = (
         f"UPDATE {table}{' AS j' if alias == 'j' else ''} {SET_CLAIMED[connection.vendor]} "
-        f"WHERE {alias}.id IN ({', '.join(['%s'] * len(job_ids))}) "
+        f"WHERE {alias}.id IN ({', '.join(['%s'] * len(ids))}) "
         f"AND {by_key_only}{alias}.status = 'READY'{due} "
         f"RETURNING {_returning(ops, 'j.' if alias == 'j' else '')}"
     )
-    prep_id = Job._meta.pk.get_db_prep_value
     params = [
         *_set_params(request, ops),
-        *(prep_id(job_id, connection) for job_id in job_ids),
+        *ids,
         *([ops.adapt_datetimefield_value(request.now)] if due_only else []),
     ]
     return _claimed_jobs(using, sql, params)
+
+
+def _padded(ids: list[Any]) -> list[Any]:
+    """``ids`` filled up to a power of two with NULLs, which match no row.
+
+    Each count of ids is another statement text, which SQLite keeps compiled per
+    connection (a claim returning every column is a large one): batches of every
+    size grew a worker's memory by megabytes. Padded, a connection sees a few.
+    """
+    return ids + [None] * ((1 << (len(ids) - 1).bit_length()) - len(ids))
 
 
 def _claim_generic(using: str, request: ClaimRequest) -> list[Any]:

@@ -214,6 +214,25 @@ def test_claim_by_id_finds_its_rows_by_primary_key():
     assert Job.objects.filter(status="RUNNING").count() == 3
 
 
+def test_claims_by_id_of_every_size_share_a_handful_of_statements():
+    """Each statement text stays compiled per SQLite connection: 1..40 ids use seven."""
+    ids = [r.id for r in [tasks.record.enqueue(n) for n in range(sum(range(1, 41)))]]
+    statements = set()
+
+    def remember(execute, sql, params, many, context):
+        statements.add(sql)
+        return execute(sql, params, many, context)
+
+    store, start = JobStore(), 0
+    with connection.execute_wrapper(remember):
+        for size in range(1, 41):
+            claimed = store.claim_by_id(ids[start : start + size], worker_id="w", lease_seconds=60)
+            assert [str(job.pk) for job in claimed] == [str(i) for i in ids[start : start + size]]
+            start += size
+    assert len(statements) == 7  # 1, 2, 4, ... 64 ids
+    assert Job.objects.filter(status="RUNNING").count() == len(ids)
+
+
 def test_jobs_handed_back_are_published_again_at_once(backend):
     result = tasks.record.enqueue(1)
     sent(result)
