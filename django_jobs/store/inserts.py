@@ -130,9 +130,8 @@ def _insert_sql(connection: Any, present: tuple[int, ...] | None = None) -> str:
     key = (connection.vendor, present)
     if key not in _INSERT_SQL:
         quote = connection.ops.quote_name
-        fields = Job._meta.concrete_fields
-        if present is not None:
-            fields = [fields[index] for index in present]
+        every = Job._meta.concrete_fields
+        fields = every if present is None else [every[index] for index in present]
         columns = ", ".join(quote(str(field.column)) for field in fields)
         placeholders = ", ".join(["%s"] * len(fields))
         _INSERT_SQL[key] = (
