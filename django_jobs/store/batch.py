@@ -93,7 +93,7 @@ def _write_in_statements(
     written: set[Any] = set()
     with write_turn(connection), connection.cursor() as cursor:
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            chunk = _padded(rows[start : start + ROWS_PER_STATEMENT])
+            chunk = padded(rows[start : start + ROWS_PER_STATEMENT], NO_ROW)
             cursor.execute(
                 sql.format(table=table, rows=", ".join([row_sql] * len(chunk))),
                 [finished_at, *(value for row in chunk for value in row)],
@@ -102,15 +102,15 @@ def _write_in_statements(
     return written
 
 
-def _padded(chunk: list[tuple]) -> list[tuple]:
-    """``chunk`` filled up to a power of two with rows that match nothing.
+def padded(items: list[Any], filler: Any) -> list[Any]:
+    """``items`` filled up to a power of two with ``filler`` (a value that matches no row).
 
-    Every row count is another statement text, and SQLite keeps each one compiled
-    per connection: batches of every size from 1 to 512 made a worker's memory grow
-    for as long as new sizes turned up. Padded, a connection sees ten statements.
+    Every count of rows or ids is another statement text, and SQLite keeps each one
+    compiled per connection: batches of every size from 1 to 512 made a worker's memory
+    grow for as long as new sizes turned up. Padded, a connection sees one per power of two.
     """
-    size = 1 << (len(chunk) - 1).bit_length()
-    return chunk + [NO_ROW] * (size - len(chunk))
+    size = 1 << (len(items) - 1).bit_length()
+    return items + [filler] * (size - len(items))
 
 
 def _write_one_by_one(cursor: Any, sql: str, finished_at: Any, rows: list[tuple]) -> set[Any]:

@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 
 from django_jobs.models import Job
 from django_jobs.status import JobStatus
+from django_jobs.store.batch import padded
 from django_jobs.store.write_turn import write_turn
 
 
@@ -113,7 +114,7 @@ def claim_jobs_by_id(
     due = f" AND {alias}.run_after <= %s" if due_only else ""
     by_key_only = "+" if connection.vendor == "sqlite" else ""  # see the module docstring
     prep_id = Job._meta.pk.get_db_prep_value
-    ids = _padded([prep_id(job_id, connection) for job_id in job_ids])
+    ids = padded([prep_id(job_id, connection) for job_id in job_ids], None)
     sql = (
         f"UPDATE {table}{' AS j' if alias == 'j' else ''} {SET_CLAIMED[connection.vendor]} "
         f"WHERE {alias}.id IN ({', '.join(['%s'] * len(ids))}) "
@@ -126,16 +127,6 @@ def claim_jobs_by_id(
         *([ops.adapt_datetimefield_value(request.now)] if due_only else []),
     ]
     return _claimed_jobs(using, sql, params)
-
-
-def _padded(ids: list[Any]) -> list[Any]:
-    """``ids`` filled up to a power of two with NULLs, which match no row.
-
-    Each count of ids is another statement text, which SQLite keeps compiled per
-    connection (a claim returning every column is a large one): batches of every
-    size grew a worker's memory by megabytes. Padded, a connection sees a few.
-    """
-    return ids + [None] * ((1 << (len(ids) - 1).bit_length()) - len(ids))
 
 
 def _claim_generic(using: str, request: ClaimRequest) -> list[Any]:
