@@ -59,7 +59,8 @@ class QueueReader:
     def __init__(self, backend: HueyBackend, queues: Iterable[str]) -> None:
         self.backend = backend
         self.queues = list(queues)
-        self._queue_of = {self._storage(name).queue_key: name for name in self.queues}
+        self._key_of = {name: self._storage(name).queue_key for name in self.queues}
+        self._queue_of = {key: name for name, key in self._key_of.items()}
         self._first = 0
         self._take_script = self._storage(self.queues[0]).conn.register_script(TAKE_SCRIPT)
         self.held: list[Message] = []  # taken while waiting, claimed on the next take
@@ -84,7 +85,7 @@ class QueueReader:
         ]
         if len(taken) >= limit or not names:
             return taken
-        keys = [self._storage(name).queue_key for name in names]
+        keys = [self._key_of[name] for name in names]
         popped = self._take_script(keys=keys, args=[limit - len(taken)])
         for at in range(0, len(popped), 3):
             index, member, score = popped[at : at + 3]
