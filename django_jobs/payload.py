@@ -7,16 +7,23 @@ here, with a sentence, before anything is stored.
 import inspect
 import json
 import reprlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any, NamedTuple
 
 from django_jobs.exceptions import InvalidPayload
 
 MAX_DEPTH = 100  # deeper data would exhaust Python's recursion limit somewhere downstream
-# One encoder for every call: ``json.dumps`` with options builds a new one each time.
-_ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
 _SCALARS = frozenset({str, int, float, bool, type(None)})  # exactly these survive JSON as they are
+_PLAIN = _SCALARS - {str}  # scalars with nothing to check
+_ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
+# ``_ENCODER.encode`` builds its C iterator anew on every call, a microsecond that is
+# most of the cost of a small job's arguments: this one is built once. Without
+# circular-reference markers: ``_check`` has refused a value that contains itself.
+_C_ITERENCODE = c_make_encoder and c_make_encoder(
+    None, _ENCODER.default, encode_basestring_ascii, None, ":", ",", False, False, False
+)
 
 
 @lru_cache(maxsize=1024)
@@ -68,9 +75,9 @@ def text_problem(text: str) -> str | None:
     return None
 
 
-def _children(item: dict | list | tuple, *, string_keys: bool) -> list[Any]:
+def _children(item: dict | list | tuple, *, string_keys: bool) -> Iterable[Any]:
     if not isinstance(item, dict):
-        return list(item)
+        return item
     for key in item:
         if string_keys and not isinstance(key, str):
             raise ValueError(
@@ -86,17 +93,20 @@ def _check(value: Any, *, string_keys: bool) -> None:
     PostgreSQL refuses strings SQLite stores: both must fail at enqueue, the same
     way on every database. Walked without recursion, because depth is what it checks.
     """
-    stack = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, str) and (problem := text_problem(item)):
-            raise ValueError(problem)
-        if isinstance(item, dict | list | tuple):
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            if problem := text_problem(item):
+                raise ValueError(problem)
+        elif isinstance(item, dict | list | tuple):
             if depth > MAX_DEPTH:
                 raise ValueError(
                     f"it is nested more than {MAX_DEPTH} levels deep (or contains itself)"
                 )
-            stack.extend((child, depth + 1) for child in _children(item, string_keys=string_keys))
+            for child in _children(item, string_keys=string_keys):
+                if type(child) not in _PLAIN:
+                    pending.append((child, depth + 1))
 
 
 def encode(value: Any, *, string_keys: bool = True) -> str:
@@ -105,7 +115,9 @@ def encode(value: Any, *, string_keys: bool = True) -> str:
     With ``string_keys=False`` other scalar keys become strings, as ``json.dumps`` does.
     """
     _check(value, string_keys=string_keys)
-    return _ENCODER.encode(value)
+    if _C_ITERENCODE is None:
+        return _ENCODER.encode(value)
+    return "".join(_C_ITERENCODE(value, 0))
 
 
 def to_json(value: Any, what: str) -> str:
