@@ -2,11 +2,12 @@
 
 One job: a single INSERT (on PostgreSQL carrying the NOTIFY that wakes idle
 workers). ``enqueue_many``: rows that share every column but id and arguments,
-adapted once, written by one ``executemany`` (SQLite) or a few
-``INSERT ... SELECT FROM unnest`` statements (PostgreSQL). Values are adapted by
-their model fields as the ORM would.
+adapted once, written by a few ``INSERT ... SELECT`` statements that take the
+columns which differ as arrays (PostgreSQL's ``unnest``, SQLite's ``json_each``).
+Values are adapted by their model fields as the ORM would.
 """
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -63,62 +64,89 @@ def insert_alike(
         field.get_db_prep_save(v, connection) for field, v in zip(fields, values, strict=True)
     ]
     mutable = [i for i, value in enumerate(values) if isinstance(value, list | dict)]
-    pk, args_at, kwargs_at = (attnames.index(name) for name in ("id", "args", "kwargs"))
+    varying = tuple(attnames.index(name) for name in ("id", "args", "kwargs"))
+    pk, args_at, kwargs_at = varying
     jobs, rows = [], []
     for (args, kwargs, args_json, kwargs_json), job_id in zip(
         arguments, new_job_ids(len(arguments)), strict=True
     ):
-        job_values, row = values.copy(), prepped.copy()
+        job_values = values.copy()
         for i in mutable:  # each job its own errors, worker_ids... lists
             job_values[i] = values[i].copy()
-        job_values[pk] = job_id
-        job_values[args_at], job_values[kwargs_at] = args, kwargs
-        row[pk] = fields[pk].get_db_prep_save(job_values[pk], connection)
-        row[args_at], row[kwargs_at] = args_json, kwargs_json
+        job_values[pk], job_values[args_at], job_values[kwargs_at] = job_id, args, kwargs
         jobs.append(Job.from_db(using, attnames, job_values))
-        rows.append(row)
+        rows.append((fields[pk].get_db_prep_save(job_id, connection), args_json, kwargs_json))
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            _insert_unnest(cursor, prepped, rows, varying=(pk, args_at, kwargs_at))
+        if connection.vendor in INSERT_SELECT_VENDORS:
+            _insert_columns(cursor, prepped, rows, varying=varying)
         else:
-            cursor.executemany(_insert_sql(connection), rows)
+            cursor.executemany(
+                _insert_sql(connection), [_whole(prepped, row, varying) for row in rows]
+            )
     return jobs
 
 
-UNNEST_ROWS = 2000  # rows per INSERT ... SELECT FROM unnest(...) on PostgreSQL
+INSERT_SELECT_VENDORS = ("postgresql", "sqlite")  # others: ``executemany`` of whole rows
+ROWS_PER_INSERT = 2000  # rows per INSERT ... SELECT of the varying columns
 
 
-def _insert_unnest(
-    cursor: Any, constants: list[Any], rows: list[list[Any]], *, varying: tuple[int, ...]
+def _insert_columns(
+    cursor: Any, constants: list[Any], rows: list[tuple[Any, ...]], *, varying: tuple[int, ...]
 ) -> None:
-    """INSERT ``rows`` a few thousand per statement: constant columns once, the rest as arrays.
+    """INSERT ``rows`` (the ``varying`` columns' values) a few thousand per statement.
 
-    Django's PostgreSQL cursors bind parameters client-side, so ``executemany`` sends
-    every row as a statement of its own that the server parses and plans again, and
-    quotes all 27 values per row on the way: one statement per ``UNNEST_ROWS`` rows
-    unnests the columns that differ (id, args, kwargs) instead.
+    ``executemany`` would bind all 27 values of every row: Django's PostgreSQL
+    cursors quote them client-side and send each row as a statement the server
+    parses and plans again, and SQLite's driver converts each one. Here the
+    ``constants`` are bound once, and the columns that differ (id, args, kwargs)
+    travel as arrays that PostgreSQL unnests, or as one JSON text that SQLite
+    walks with ``json_each`` (which gives back each value's text as it was).
     """
-    sql = _insert_unnest_sql(cursor.db, varying)
+    sql = _insert_select_sql(cursor.db, varying)
     once = [value for i, value in enumerate(constants) if i not in varying]
-    for start in range(0, len(rows), UNNEST_ROWS):
-        chunk = rows[start : start + UNNEST_ROWS]
-        cursor.execute(sql, [*once, *([row[i] for row in chunk] for i in varying)])
+    postgresql = cursor.db.vendor == "postgresql"
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        chunk = rows[start : start + ROWS_PER_INSERT]
+        if postgresql:
+            cursor.execute(sql, [*once, *(list(column) for column in zip(*chunk, strict=True))])
+        else:
+            cursor.execute(sql, [*once, json.dumps(chunk)])
 
 
-def _insert_unnest_sql(connection: Any, varying: tuple[int, ...]) -> str:
-    """``INSERT INTO job (...) SELECT %s::type, ..., batch.id, ... FROM unnest(%s::uuid[], ...)``"""
+def _whole(constants: list[Any], row: tuple[Any, ...], varying: tuple[int, ...]) -> list[Any]:
+    """All columns of a row: ``constants`` with the ``varying`` ones from ``row``."""
+    whole = constants.copy()
+    for i, value in zip(varying, row, strict=True):
+        whole[i] = value
+    return whole
+
+
+def _insert_select_sql(connection: Any, varying: tuple[int, ...]) -> str:
+    """``INSERT INTO job (...) SELECT <constant params>, <batch columns> FROM <batch>``.
+
+    The batch is ``unnest(%s::uuid[], ...) AS batch(id, ...)`` on PostgreSQL and
+    ``json_each(%s) AS batch``, one ``[id, args, kwargs]`` array per row, on SQLite.
+    """
     quote = connection.ops.quote_name
     fields = Job._meta.concrete_fields
     columns = [quote(str(field.column)) for field in fields]
+    if connection.vendor == "postgresql":
+        from_batch = {i: f"batch.{columns[i]}" for i in varying}
+        arrays = ", ".join(f"%s::{fields[i].cast_db_type(connection)}[]" for i in varying)
+        names = ", ".join(columns[i] for i in varying)
+        batch = f"unnest({arrays}) AS batch({names})"
+        constant = "%s::{}"
+    else:
+        from_batch = {i: f"json_extract(batch.value, '$[{n}]')" for n, i in enumerate(varying)}
+        batch = "json_each(%s) AS batch"
+        constant = "%s"
     select = ", ".join(
-        f"batch.{columns[i]}" if i in varying else f"%s::{field.cast_db_type(connection)}"
+        from_batch[i] if i in varying else constant.format(field.cast_db_type(connection))
         for i, field in enumerate(fields)
     )
-    arrays = ", ".join(f"%s::{fields[i].cast_db_type(connection)}[]" for i in varying)
-    names = ", ".join(columns[i] for i in varying)
     return (
         f"INSERT INTO {quote(Job._meta.db_table)} ({', '.join(columns)}) "
-        f"SELECT {select} FROM unnest({arrays}) AS batch({names})"
+        f"SELECT {select} FROM {batch}"
     )
 
 

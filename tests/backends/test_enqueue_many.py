@@ -183,13 +183,31 @@ def test_a_batchs_results_read_as_the_stored_jobs_do(mode):
     assert results[1].worker_ids is not results[2].worker_ids
 
 
-def test_a_batch_bigger_than_one_statement_is_stored_whole(monkeypatch):
-    monkeypatch.setattr(inserts, "UNNEST_ROWS", 7)  # PostgreSQL: 5 statements
+@pytest.mark.parametrize("vendors", [inserts.INSERT_SELECT_VENDORS, ()], ids=["select", "rows"])
+def test_a_batch_bigger_than_one_statement_is_stored_whole(monkeypatch, vendors):
+    """Also through the ``executemany`` other vendors use (forced with ``vendors=()``)."""
+    monkeypatch.setattr(inserts, "ROWS_PER_INSERT", 7)  # 5 statements
+    monkeypatch.setattr(inserts, "INSERT_SELECT_VENDORS", vendors)
     results = api.enqueue_many(tasks.echo, [((n, -n), {"x": n}) for n in range(30)])
     stored = {str(job.pk): job for job in Job.objects.all()}
     assert [(stored[r.id].args, stored[r.id].kwargs) for r in results] == [
         ([n, -n], {"x": n}) for n in range(30)
     ]
+
+
+AWKWARD_VALUES = [0.1, 1e-300, 2**70, -0.0, "é\u2028\\\"'", "", {"": [None, True]}, []]
+
+
+def test_a_batch_stores_every_value_as_one_by_one_enqueue_does():
+    """The varying columns travel as arrays (PostgreSQL) or JSON text (SQLite), not as
+    parameters of their own: the rows read back as those ``enqueue()`` writes."""
+    batch = api.enqueue_many(tasks.echo, [((value,), {"v": value}) for value in AWKWARD_VALUES])
+    single = [tasks.echo.enqueue(value, v=value) for value in AWKWARD_VALUES]
+    stored = {str(job.pk): job for job in Job.objects.all()}
+    for ours, theirs in zip(batch, single, strict=True):
+        mine, other = stored[ours.id], stored[theirs.id]
+        assert (mine.args, mine.kwargs) == (other.args, other.kwargs)
+        assert repr(mine.args) == repr(other.args)  # -0.0 stays -0.0, 0.1 stays 0.1
 
 
 @contextlib.contextmanager
