@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connections, transaction
+from django.db.models.base import ModelState
 
 from django_jobs.ids import new_job_ids
 from django_jobs.models import Job
@@ -53,8 +54,8 @@ def insert_alike(
 
     ``enqueue_many`` stores thousands of jobs that differ only in id and arguments:
     every other column is adapted once, the arguments are stored as the JSON text
-    their check already made, and each ``Job`` is built from its values
-    (``Model.from_db``) instead of through keyword ``__init__`` and 27 adaptations.
+    their check already made, and each ``Job`` is a copy of the template as
+    ``copy.copy`` makes one (no ``__init__``), in a quarter of ``Model.from_db``'s time.
     """
     connection = connections[using]
     fields = Job._meta.concrete_fields
@@ -63,19 +64,26 @@ def insert_alike(
     prepped = [
         field.get_db_prep_save(v, connection) for field, v in zip(fields, values, strict=True)
     ]
-    mutable = [i for i, value in enumerate(values) if isinstance(value, list | dict)]
+    shared = dict(zip(attnames, values, strict=True))
+    mutable = [  # each job gets its own errors, worker_ids... lists
+        name
+        for name, value in shared.items()
+        if isinstance(value, list | dict) and name not in ("args", "kwargs")
+    ]
     varying = tuple(attnames.index(name) for name in ("id", "args", "kwargs"))
-    pk, args_at, kwargs_at = varying
     jobs, rows = [], []
     for (args, kwargs, args_json, kwargs_json), job_id in zip(
         arguments, new_job_ids(len(arguments)), strict=True
     ):
-        job_values = values.copy()
-        for i in mutable:  # each job its own errors, worker_ids... lists
-            job_values[i] = values[i].copy()
-        job_values[pk], job_values[args_at], job_values[kwargs_at] = job_id, args, kwargs
-        jobs.append(Job.from_db(using, attnames, job_values))
-        rows.append((fields[pk].get_db_prep_save(job_id, connection), args_json, kwargs_json))
+        job = Job.__new__(Job)
+        job.__dict__.update(shared, id=job_id, args=args, kwargs=kwargs, _state=ModelState())
+        for name in mutable:
+            job.__dict__[name] = shared[name].copy()
+        job._state.adding, job._state.db = False, using
+        jobs.append(job)
+        rows.append(
+            (fields[varying[0]].get_db_prep_save(job_id, connection), args_json, kwargs_json)
+        )
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if connection.vendor in INSERT_SELECT_VENDORS:
             _insert_columns(cursor, prepped, rows, varying=varying)

@@ -230,3 +230,21 @@ def count_redis_commands(huey):
         mock.patch.object(connection, "pipeline", batched),
     ):
         yield sent
+
+
+def test_a_batchs_jobs_are_its_stored_rows_each_with_its_own_lists():
+    """The ``Job`` objects of a batch are copies of its template, not loaded rows: they
+    must read as the rows do, save as updates, and share no list."""
+    backend = tasks.add.get_backend()
+    template = backend._new_job(tasks.add, [], {})
+    arguments = [backend._prepare(tasks.add, (n, n), {}) for n in range(2)]
+    first, second = JobStore().create_alike(template, arguments)
+    columns = [field.attname for field in Job._meta.concrete_fields]
+    for job in (first, second):
+        loaded = Job.objects.get(pk=job.pk)
+        assert [getattr(job, name) for name in columns] == [getattr(loaded, c) for c in columns]
+        assert (job._state.adding, job._state.db) == (False, "default")
+    assert first.errors is not second.errors and first.worker_ids is not second.worker_ids
+    first.priority = 9
+    first.save(update_fields=["priority"])  # an UPDATE of the stored row
+    assert Job.objects.get(pk=first.pk).priority == 9 and Job.objects.count() == 2
