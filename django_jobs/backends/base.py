@@ -107,18 +107,28 @@ class JobsBackend(BaseTaskBackend):
         job_task = task_for_job(template, task)  # the same for every job of the batch
         store = JobStore()
         with transaction.atomic(using=store.using):
-            jobs = store.create_alike(template, arguments)
-            results = _alike_results(jobs, job_task)
+            ids = store.create_alike(template, arguments)
+            results = _alike_results(store, template, ids, arguments, job_task)
             for result in results:
                 task_enqueued.send(type(self), task_result=result)
-            dispatched = self.dispatch_many(jobs, store)
-        if dispatched is jobs:  # unchanged by dispatching (queued modes)
+            dispatched = self.dispatch_alike(template, ids, arguments, store)
+        if dispatched is None:  # unchanged by dispatching (queued modes)
             return results
         return [to_task_result(job, task) for job in dispatched]
 
-    def dispatch_many(self, jobs: list["Job"], store: "JobStore") -> list["Job"]:
-        """``dispatch()`` for a batch stored together; backends may do it in one go."""
-        return [self.dispatch(job, store) for job in jobs]
+    def dispatch_alike(
+        self,
+        template: "Job",
+        ids: list[Any],
+        arguments: list[PreparedArguments],
+        store: "JobStore",
+    ) -> list["Job"] | None:
+        """Send a batch ``create_alike`` stored on its way: ``dispatch()`` each job.
+
+        Returns the jobs as they stand afterwards, or None when dispatching leaves
+        them as stored (queued modes), so their results need not be built again.
+        """
+        return [self.dispatch(job, store) for job in store.alike_jobs(template, ids, arguments)]
 
     @staticmethod
     def _prepare(task: Task, args: Sequence[Any], kwargs: Mapping[str, Any]) -> PreparedArguments:
@@ -189,21 +199,28 @@ def jobs_backend(alias: str) -> JobsBackend:
     return backend
 
 
-def _alike_results(jobs: list["Job"], job_task: Task) -> list[TaskResult]:
+def _alike_results(
+    store: "JobStore",
+    template: "Job",
+    ids: list[Any],
+    arguments: list[PreparedArguments],
+    job_task: Task,
+) -> list[TaskResult]:
     """The results of a batch's fresh jobs: the first built and checked, the rest copied.
 
     They differ only in id and arguments, which ``prepare`` has already made JSON's
     own, so ``TaskResult``'s constructor (normalising them again) runs once.
     """
-    from django_jobs.store.results import restored, task_result
+    from django_jobs.store.results import restored_many, task_result
 
-    if not jobs:
+    if not ids:
         return []
-    first = task_result(jobs[0], job_task)
-    return [first] + [
-        restored(first, id=str(job.id), args=job.args, kwargs=job.kwargs, errors=[], worker_ids=[])
-        for job in jobs[1:]
-    ]
+    first = task_result(store.alike_jobs(template, ids[:1], arguments[:1])[0], job_task)
+    rest: Iterable[tuple[Any, ...]] = (
+        (str(job_id), args, kwargs, [], [])
+        for job_id, (args, kwargs, *_) in zip(ids[1:], arguments[1:], strict=True)
+    )
+    return [first, *restored_many(first, ("id", "args", "kwargs", "errors", "worker_ids"), rest)]
 
 
 def _call(call: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:

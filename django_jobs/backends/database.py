@@ -1,6 +1,6 @@
 """Database mode: the ``Job`` table is the queue; ``run_jobs`` workers claim from it."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django_jobs.backends.base import JobsBackend
 
@@ -32,7 +32,9 @@ class DatabaseBackend(JobsBackend):
         """Nothing left to do: the INSERT woke the workers in the same statement."""
         return job
 
-    def dispatch_many(self, jobs: list["Job"], store: "JobStore") -> list["Job"]:
-        if jobs:
-            self.dispatch(jobs[0], store)  # one wake-up for the whole batch
-        return jobs
+    def dispatch_alike(
+        self, template: "Job", ids: list[Any], arguments: list[Any], store: "JobStore"
+    ) -> None:
+        """One wake-up for the whole batch; no ``Job`` objects are needed."""
+        if ids:
+            self.dispatch(template, store)

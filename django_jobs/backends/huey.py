@@ -123,9 +123,11 @@ class HueyBackend(JobsBackend):
         store.undo_dispatch(job.pk)
         return False
 
-    def dispatch_many(self, jobs: list["Job"], store: "JobStore") -> list["Job"]:
+    def dispatch_alike(
+        self, template: "Job", ids: list[Any], arguments: list[Any], store: "JobStore"
+    ) -> None:
+        jobs = store.alike_jobs(template, ids, arguments)
         transaction.on_commit(partial(self._committed, jobs, store), using=store.using)
-        return jobs
 
     def _committed(self, jobs: list["Job"], store: "JobStore") -> None:
         """Jobs whose INSERT has committed: publish them, here or in the publisher thread.

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.db import IntegrityError, router, transaction
 from django.utils import timezone
@@ -19,7 +20,7 @@ from django_jobs.status import JobStatus
 from django_jobs.store.acks import AckGroup, Then
 from django_jobs.store.batch import write_successes
 from django_jobs.store.claim import ClaimRequest, claim_jobs, claim_jobs_by_id
-from django_jobs.store.inserts import insert_alike, insert_job
+from django_jobs.store.inserts import alike_jobs, insert_alike, insert_job
 from django_jobs.store.outbox import OutboxMixin
 from django_jobs.store.reconnect import retry_on_disconnect
 from django_jobs.store.results import error_entry
@@ -71,10 +72,16 @@ class JobStore(OutboxMixin, RetentionMixin):
 
     def create_alike(
         self, template: Job, arguments: Sequence[tuple[Any, Any, str, str]]
-    ) -> list[Job]:
+    ) -> list[UUID]:
         """Insert one job per ``(args, kwargs, args_json, kwargs_json)`` (``payload.prepare``),
-        like ``template`` otherwise (no unique key)."""
+        like ``template`` otherwise (no unique key); return their ids."""
         return insert_alike(self.using, template, arguments)
+
+    def alike_jobs(
+        self, template: Job, ids: Sequence[UUID], arguments: Sequence[tuple[Any, ...]]
+    ) -> list[Job]:
+        """The ``Job`` objects of what ``create_alike(template, arguments)`` stored as ``ids``."""
+        return alike_jobs(self.using, template, ids, arguments)
 
     # -- claiming ---------------------------------------------------------------
 

@@ -161,7 +161,8 @@ def test_a_batch_stores_the_same_rows_as_single_enqueues():
 def test_jobs_of_a_batch_share_no_mutable_value():
     template = Job(task_path="tests.tasks.add", queue_name="default", backend_name="default")
     arguments = [([1, 2], {}, "[1,2]", "{}"), ([3, 4], {}, "[3,4]", "{}")]
-    first, second = JobStore().create_alike(template, arguments)
+    store = JobStore()
+    first, second = store.alike_jobs(template, store.create_alike(template, arguments), arguments)
     for name in ("errors", "worker_ids", "args", "kwargs"):
         assert getattr(first, name) is not getattr(second, name)
     first.errors.append({"x": 1})
@@ -232,19 +233,18 @@ def count_redis_commands(huey):
         yield sent
 
 
-def test_a_batchs_jobs_are_its_stored_rows_each_with_its_own_lists():
-    """The ``Job`` objects of a batch are copies of its template, not loaded rows: they
-    must read as the rows do, save as updates, and share no list."""
+def test_a_batchs_jobs_read_as_its_stored_rows_and_save_as_updates():
+    """The ``Job`` objects of a batch are copies of its template, not loaded rows."""
     backend = tasks.add.get_backend()
     template = backend._new_job(tasks.add, [], {})
     arguments = [backend._prepare(tasks.add, (n, n), {}) for n in range(2)]
-    first, second = JobStore().create_alike(template, arguments)
+    store = JobStore()
+    jobs = store.alike_jobs(template, store.create_alike(template, arguments), arguments)
     columns = [field.attname for field in Job._meta.concrete_fields]
-    for job in (first, second):
+    for job in jobs:
         loaded = Job.objects.get(pk=job.pk)
         assert [getattr(job, name) for name in columns] == [getattr(loaded, c) for c in columns]
         assert (job._state.adding, job._state.db) == (False, "default")
-    assert first.errors is not second.errors and first.worker_ids is not second.worker_ids
-    first.priority = 9
-    first.save(update_fields=["priority"])  # an UPDATE of the stored row
-    assert Job.objects.get(pk=first.pk).priority == 9 and Job.objects.count() == 2
+    jobs[0].priority = 9
+    jobs[0].save(update_fields=["priority"])  # an UPDATE of the stored row
+    assert Job.objects.get(pk=jobs[0].pk).priority == 9 and Job.objects.count() == 2
