@@ -45,6 +45,19 @@ def signed(data, key=None) -> bytes:
     return signing.Signer(key=key, salt=SALT).sign(json.dumps(data)).encode()
 
 
+@pytest.mark.parametrize(
+    "value", ["0193a1c2-7d4e-7f00-8a00-000000000001", 'a "quote", \\ and \x00']
+)
+def test_a_message_template_writes_what_serialize_writes(value):
+    """Publishing fills a batch's messages into one template: each must be exactly the
+    message ``serialize`` would sign, with the value escaped as JSON wherever it stands."""
+    slot = "\x00slot\x00"
+    fill = serializer.serializer_for(message(args=(slot,))._replace(id=slot), slot)
+    assert fill(value) == serializer.serialize(message(args=(value,))._replace(id=value))
+    read = serializer.deserialize(fill(value))
+    assert (read.id, read.args) == (value, (value,))
+
+
 def garbage(huey) -> dict[str, bytes]:
     """One of each kind of message a Redis writer could push."""
     (shim,) = huey._registry._registry.values()
