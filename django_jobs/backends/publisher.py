@@ -26,13 +26,10 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.db import connections
-
-if TYPE_CHECKING:
-    from django_jobs.models import Job
 
 logger = logging.getLogger("django_jobs")
 
@@ -43,7 +40,8 @@ EXIT_SECONDS = 5.0  # how long interpreter exit waits for pending jobs
 SEND_INTERVAL = 0.005  # seconds from one send to the next; what arrives meanwhile goes together
 
 # Sends committed jobs of one backend (first argument) to Redis; returns the ids it sent.
-SendJobs = Callable[[Any, list["Job"]], list[Any]]
+# The jobs are whatever the backend submitted: ``Job`` objects, or lighter stand-ins.
+SendJobs = Callable[[Any, list[Any]], list[Any]]
 # Marks the jobs of these ids, stored in database ``using`` (first argument), published.
 MarkSent = Callable[[str, list[Any]], None]
 
@@ -54,7 +52,7 @@ class Publisher:
     def __init__(self, send: SendJobs, mark: MarkSent) -> None:
         self._send, self._mark = send, mark
         self._changed = threading.Condition()
-        self._pending: list[tuple[tuple[Any, str], Job]] = []
+        self._pending: list[tuple[tuple[Any, str], Any]] = []
         # Sent, not yet marked: written only by the thread, read by others under the lock.
         self._unmarked: dict[str, list[Any]] = {}
         self._busy = False
@@ -69,7 +67,7 @@ class Publisher:
         atexit.register(made.flush, EXIT_SECONDS)
         return made
 
-    def submit(self, backend: Any, using: str, jobs: list["Job"]) -> None:
+    def submit(self, backend: Any, using: str, jobs: Sequence[Any]) -> None:
         """Queue committed ``jobs`` of ``backend``, stored in database ``using``."""
         with self._changed:
             self._pending.extend(((backend, using), job) for job in jobs)
@@ -121,7 +119,7 @@ class Publisher:
                     self._busy = False
                     self._changed.notify_all()
 
-    def _next_work(self, not_before: float) -> list[tuple[tuple[Any, str], "Job"]] | None:
+    def _next_work(self, not_before: float) -> list[tuple[tuple[Any, str], Any]] | None:
         """Pending jobs; [] when sent jobs are due to be marked; None (thread gone) when idle.
 
         Sleeps until ``not_before`` (``SEND_INTERVAL`` after the last send) first.
@@ -140,8 +138,8 @@ class Publisher:
             self._busy = True
             return work
 
-    def _send_batch(self, work: list[tuple[tuple[Any, str], "Job"]]) -> None:
-        by_destination: dict[tuple[Any, str], list[Job]] = {}
+    def _send_batch(self, work: list[tuple[tuple[Any, str], Any]]) -> None:
+        by_destination: dict[tuple[Any, str], list[Any]] = {}
         for destination, job in work:
             by_destination.setdefault(destination, []).append(job)
         for (backend, using), jobs in by_destination.items():

@@ -1,11 +1,13 @@
 """``api.enqueue_many``: one call, many jobs, every mode; all or nothing on bad input."""
 
 import contextlib
+import datetime
 from unittest import mock
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from django_jobs import api
 from django_jobs.backends.huey import process_publisher
@@ -129,6 +131,26 @@ def test_huey_mode_publishes_a_batch_in_one_round_trip_and_in_order(huey_setting
     assert process_publisher.flush(timeout=10)
     published = [huey.dequeue().args[0] for _ in range(301)]
     assert published == [r.id for r in batch] + [after.id]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_huey_mode_schedules_a_delayed_batch_with_its_priority(huey_settings):
+    """A batch's messages share one template: each must still name its own job (also
+    as the message's id), and carry the batch's due time and priority."""
+    from django_jobs.compat import task_backends
+
+    later = (timezone.now() + datetime.timedelta(hours=1)).replace(microsecond=0)
+    task = tasks.add.using(priority=5, run_after=later)
+    batch = api.enqueue_many(task, [((n, n), {}) for n in range(3)])
+    now_batch = api.enqueue_many(tasks.add.using(priority=-2), [((n, n), {}) for n in range(2)])
+    assert process_publisher.flush(timeout=10)
+    huey = task_backends["default"].huey("default")
+    published = [huey.dequeue() for _ in range(5)]  # by priority, then in order
+    eta = later.astimezone(datetime.UTC).replace(tzinfo=None)
+    assert [(t.args[0], t.id, t.priority, t.eta) for t in published] == [
+        *((r.id, r.id, 5, eta) for r in batch),
+        *((r.id, r.id, -2, None) for r in now_batch),
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
