@@ -6,9 +6,9 @@ workers never wait for or take each other's rows. SQLite: one
 statement is atomic; its own status check is written ``+status`` so that SQLite finds
 the picked rows by primary key instead of walking every READY row through an index
 on ``status``, and so is the check of ``claim_jobs_by_id`` (huey mode's messages name
-their jobs). Other vendors: ``SELECT ... SKIP LOCKED`` and an
-``UPDATE`` in one transaction. Every path appends the worker id in the same
-write that increments ``attempts``.
+their jobs) on SQLite and PostgreSQL (``plans.by_key_only``). Other vendors:
+``SELECT ... SKIP LOCKED`` and an ``UPDATE`` in one transaction. Every path appends
+the worker id in the same write that increments ``attempts``.
 """
 
 import weakref
@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django_jobs.models import Job
 from django_jobs.status import JobStatus
 from django_jobs.store.batch import padded
+from django_jobs.store.plans import by_key_only
 from django_jobs.store.write_turn import write_turn
 
 
@@ -112,13 +113,13 @@ def claim_jobs_by_id(
     table = ops.quote_name(Job._meta.db_table)
     alias = "j" if connection.vendor == "postgresql" else table
     due = f" AND {alias}.run_after <= %s" if due_only else ""
-    by_key_only = "+" if connection.vendor == "sqlite" else ""  # see the module docstring
+    status = by_key_only(connection.vendor, f"{alias}.status")
     prep_id = Job._meta.pk.get_db_prep_value
     ids = padded([prep_id(job_id, connection) for job_id in job_ids], None)
     sql = (
         f"UPDATE {table}{' AS j' if alias == 'j' else ''} {SET_CLAIMED[connection.vendor]} "
         f"WHERE {alias}.id IN ({', '.join(['%s'] * len(ids))}) "
-        f"AND {by_key_only}{alias}.status = 'READY'{due} "
+        f"AND {status} = 'READY'{due} "
         f"RETURNING {_returning(ops, 'j.' if alias == 'j' else '')}"
     )
     params = [

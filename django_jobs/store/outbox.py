@@ -8,11 +8,11 @@ from django.utils import timezone
 
 from django_jobs.models import Job
 from django_jobs.status import JobStatus
+from django_jobs.store.plans import by_key_only
 
 STALE_BATCH = 500
 MARK_BATCH = 500  # ids per UPDATE: well under SQLite's limit of bound parameters
-# On SQLite ``+status``: find the ids by primary key, not by walking every READY row
-# (a whole backlog) through an index on status, as SQLite's planner otherwise does.
+# ``{status}``: found by primary key, not through an index on status (``plans.by_key_only``).
 MARK_DISPATCHED = "UPDATE {table} SET dispatched_at = %s WHERE {status} = 'READY' AND id IN ({ids})"
 
 
@@ -43,7 +43,7 @@ class OutboxMixin:
         """
         connection = connections[self.using]
         table = connection.ops.quote_name(Job._meta.db_table)
-        status = "+status" if connection.vendor == "sqlite" else "status"
+        status = by_key_only(connection.vendor, "status")
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         adapt = Job._meta.pk.get_db_prep_value
         with connection.cursor() as cursor:
