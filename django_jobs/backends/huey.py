@@ -217,6 +217,7 @@ class HueyBackend(JobsBackend):
     def _message_template(
         self, queue_name: str, eta: datetime.datetime | None, priority: int
     ) -> Callable[[str], bytes]:
+        """The queue's message for one due time and priority, taking a job id (``_messages``)."""
         shim, huey = self._shim_task(queue_name), self.huey(queue_name)
         task = shim(
             (JOB_ID_SLOT,),

@@ -153,18 +153,19 @@ def _insert_select_sql(connection: Any, varying: tuple[int, ...]) -> str:
     quote = connection.ops.quote_name
     fields = Job._meta.concrete_fields
     columns = [quote(str(field.column)) for field in fields]
-    if connection.vendor == "postgresql":
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
         from_batch = {i: f"batch.{columns[i]}" for i in varying}
         arrays = ", ".join(f"%s::{fields[i].cast_db_type(connection)}[]" for i in varying)
         names = ", ".join(columns[i] for i in varying)
         batch = f"unnest({arrays}) AS batch({names})"
-        constant = "%s::{}"
     else:
         from_batch = {i: f"json_extract(batch.value, '$[{n}]')" for n, i in enumerate(varying)}
         batch = "json_each(%s) AS batch"
-        constant = "%s"
     select = ", ".join(
-        from_batch[i] if i in varying else constant.format(field.cast_db_type(connection))
+        from_batch[i]
+        if i in varying
+        else (f"%s::{field.cast_db_type(connection)}" if postgresql else "%s")
         for i, field in enumerate(fields)
     )
     return (
