@@ -5,7 +5,8 @@
 
 Starts its own redis-server and PostgreSQL 15 on free loopback ports, creates the peers'
 virtualenv (``bench/.peers-venv``) on first use, then measures each row in a subprocess
-of that row's virtualenv (``bench/peers/run.py``) and prints medians with min and max:
+of that row's virtualenv (``bench/peers/run.py``), the rows' runs taken in rounds
+(``bench/row_process.py``), and prints medians with min and max:
 
 - enqueue/s: ``--jobs`` jobs enqueued one by one from one process;
 - bulk enqueue/s: the same number in one call, where the system has one;
@@ -29,8 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.peers_venv import peers_python  # noqa: E402
+from bench.row_process import RowProcess  # noqa: E402
 from bench.rows import Row, select  # noqa: E402
-from bench.table import FIGURES, memory, render  # noqa: E402
+from bench.table import FIGURES, Result, memory, render  # noqa: E402
 from tests.servers.postgres import PostgresServer  # noqa: E402
 from tests.servers.redis import RedisServer  # noqa: E402
 
@@ -61,10 +63,9 @@ class Servers:
         self.postgres.cleanup()
 
 
-def measure_row(row: Row, servers: Servers, args: argparse.Namespace) -> list[dict] | str:
-    """The row's runs, or why it failed (the table shows that instead of numbers)."""
+def start_row(row: Row, servers: Servers, args: argparse.Namespace) -> RowProcess:
+    """The row's measuring process in the row's virtualenv, set up on a fresh database."""
     python = peers_python() if row.venv == "peers" else sys.executable
-    out = servers.directory / f"result{servers.created}.json"
     env = {
         key: value
         for key, value in os.environ.items()
@@ -75,17 +76,39 @@ def measure_row(row: Row, servers: Servers, args: argparse.Namespace) -> list[di
         "BENCH_DATABASE_URL": servers.database_url(row.database),
         "PYTHONPATH": str(ROOT),
     }
-    command = [python, "-m", "bench.peers.run", row.system, "--out", str(out)]
-    command += ["--jobs", str(args.jobs), "--runs", str(args.runs)]
-    command += ["--samples", str(args.samples)]
-    if args.rss:
-        command += ["--rss", "--rss-marks", *map(str, args.rss_marks)]
-    started = time.monotonic()
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    print(f"  {row.group}: {row.label} ({time.monotonic() - started:.0f} s)", file=sys.stderr)
-    if result.returncode != 0:
-        return (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]
-    return json.loads(out.read_text())["runs"]
+    command = [python, "-m", "bench.peers.run", row.system]
+    command += ["--jobs", str(args.jobs), "--samples", str(args.samples)]
+    command += ["--rss-marks", *map(str, args.rss_marks)]
+    log = servers.directory / f"row{servers.created}.log"
+    return RowProcess(command, cwd=ROOT, env=env, log=log)
+
+
+def measure(rows: list[Row], servers: Servers, args: argparse.Namespace) -> list[Result]:
+    """Every row's runs, taken in rounds (see ``bench/row_process.py``)."""
+    processes = []
+    try:
+        for row in rows:
+            processes.append(start_row(row, servers, args))
+        rounds, command = (1, "rss") if args.rss else (args.runs, "run")
+        runs: list[list[dict]] = [[] for _ in rows]
+        for round_number in range(1, rounds + 1):
+            for row, process, row_runs in zip(rows, processes, runs, strict=True):
+                started = time.monotonic()
+                figures = process.measure(command)
+                if figures is not None:
+                    row_runs.append(figures)
+                took = time.monotonic() - started
+                print(
+                    f"  run {round_number}/{rounds} {row.group}: {row.label} ({took:.0f} s)",
+                    file=sys.stderr,
+                )
+    finally:
+        for process in processes:
+            process.close()
+    return [
+        (row.group, row.label, process.error or row_runs)
+        for row, process, row_runs in zip(rows, processes, runs, strict=True)
+    ]
 
 
 def loadavg() -> str:
@@ -110,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     before = loadavg()
     servers = Servers()
     try:
-        results = [(row.group, row.label, measure_row(row, servers, args)) for row in rows]
+        results = measure(rows, servers, args)
     finally:
         servers.stop()
     if args.json:
