@@ -5,12 +5,21 @@ as they were stored, prefix and score, so those a failed claim cannot use go bac
 their places. A message not due yet (huey's ``eta``: a delay or a retry's backoff)
 goes to its queue's huey schedule; ``ScheduledMessageMover`` moves due ones back once
 a second with huey's atomic script, so of many workers one moves each.
+
+Taking is reliable, as Sidekiq's super_fetch and BullMQ's active list are: the script that
+takes a batch also records it in the worker's *taken* hash (member -> score and queue key)
+and the worker's id in the backend's *takers* set, and forgets the previous batch, which
+its claim has settled by then (claimed, dropped, scheduled or put back). A worker killed
+between taking and claiming leaves its batch recorded; once its heartbeat is a lease old,
+``recover_abandoned`` (every worker's maintenance tick) puts those messages back in their
+places. A message a settled batch recorded comes back at most as a duplicate, which the
+claim by id drops.
 """
 
 import datetime
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,22 +34,53 @@ WAIT_SLICE = 0.5  # the longest an idle worker blocks on Redis before checking f
 MOVE_EVERY = 1.0  # seconds between two moves of due scheduled messages to their queues
 HUEY_PREFIX_BYTES = 8  # huey's ordering prefix before each queued message
 
-# ZPOPMIN from each queue (KEYS, in turn) until ARGV[1] messages are taken: one round
-# trip instead of one per queue. Returns (queue number, member, score) triples.
+# KEYS: the worker's taken hash, the takers set, then its queues. ZPOPMIN from each queue
+# in turn until ARGV[1] messages are taken: one round trip instead of one per queue. The
+# previous batch is forgotten; this one is recorded (member -> "score queue key") with the
+# held messages handed out with it (ARGV[3...]: member, record pairs), and the worker
+# (ARGV[2]) noted as a taker. Returns (queue number, member, score) triples.
 TAKE_SCRIPT = """
 local wanted = tonumber(ARGV[1])
 local taken = {}
-for number, key in ipairs(KEYS) do
+redis.call('DEL', KEYS[1])
+for at = 3, #ARGV, 2 do
+    redis.call('HSET', KEYS[1], ARGV[at], ARGV[at + 1])
+end
+for number = 3, #KEYS do
     if wanted <= 0 then break end
-    local popped = redis.call('ZPOPMIN', key, wanted)
+    local popped = redis.call('ZPOPMIN', KEYS[number], wanted)
     for at = 1, #popped, 2 do
-        taken[#taken + 1] = number
+        redis.call('HSET', KEYS[1], popped[at], popped[at + 1] .. ' ' .. KEYS[number])
+        taken[#taken + 1] = number - 2
         taken[#taken + 1] = popped[at]
         taken[#taken + 1] = popped[at + 1]
     end
     wanted = wanted - #popped / 2
 end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+    redis.call('SADD', KEYS[2], ARGV[2])
+end
 return taken
+"""
+
+# KEYS: a lost worker's taken hash, the takers set; ARGV[1]: its id, ARGV[2]: what the
+# backend's queue keys start with. Every message it recorded goes back to its queue with
+# its score (a record naming any other key is skipped); returns how many went back.
+RECOVER_SCRIPT = """
+local entries = redis.call('HGETALL', KEYS[1])
+local back = 0
+for at = 1, #entries, 2 do
+    local record = entries[at + 1]
+    local space = string.find(record, ' ', 1, true)
+    local key = space and string.sub(record, space + 1) or ''
+    if string.sub(key, 1, #ARGV[2]) == ARGV[2] then
+        redis.call('ZADD', key, string.sub(record, 1, space - 1), entries[at])
+        back = back + 1
+    end
+end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return back
 """
 
 
@@ -56,13 +96,19 @@ class Message:
 class QueueReader:
     """Takes messages off the worker's huey queues, waits for them, puts them back."""
 
-    def __init__(self, backend: HueyBackend, queues: Iterable[str]) -> None:
+    def __init__(self, backend: HueyBackend, queues: Iterable[str], *, worker_id: str) -> None:
         self.backend = backend
         self.queues = list(queues)
+        self.worker_id = worker_id
         self._key_of = {name: self._storage(name).queue_key for name in self.queues}
         self._queue_of = {key: name for name, key in self._key_of.items()}
         self._first = 0
-        self._take_script = self._storage(self.queues[0]).conn.register_script(TAKE_SCRIPT)
+        self._conn = self._storage(self.queues[0]).conn
+        self._take_script = self._conn.register_script(TAKE_SCRIPT)
+        self._recover_script = self._conn.register_script(RECOVER_SCRIPT)
+        self._takers_key = f"{backend.prefix}.takers"
+        first = self.queues[0]  # huey's queue keys: a fixed start, then the queue's name
+        self._queue_keys_start = self._key_of[first][: -len(first)]
         self.held: list[Message] = []  # taken while waiting, claimed on the next take
 
     def _storage(self, queue: str) -> Any:
@@ -85,8 +131,10 @@ class QueueReader:
         ]
         if len(taken) >= limit or not names:
             return taken
-        keys = [self._key_of[name] for name in names]
-        popped = self._take_script(keys=keys, args=[limit - len(taken)])
+        keys = [self._taken_key(self.worker_id), self._takers_key]
+        keys += [self._key_of[name] for name in names]
+        held = [part for message in taken for part in (message.member, self._record(message))]
+        popped = self._take_script(keys=keys, args=[limit - len(taken), self.worker_id, *held])
         for at in range(0, len(popped), 3):
             index, member, score = popped[at : at + 3]
             taken.append(Message(names[index - 1], member, float(score)))
@@ -115,7 +163,53 @@ class QueueReader:
             return
         if popped:
             key, member, score = popped
-            self.held.append(Message(self._queue_of[key.decode()], member, score))
+            message = Message(self._queue_of[key.decode()], member, score)
+            self.held.append(message)
+            self._note_taken([message])
+
+    def _note_taken(self, messages: list[Message]) -> None:
+        """Record messages taken outside ``TAKE_SCRIPT`` (``BZPOPMIN`` cannot run in a script)."""
+        pipe = self._conn.pipeline(transaction=False)
+        pipe.hset(
+            self._taken_key(self.worker_id), mapping={m.member: self._record(m) for m in messages}
+        )
+        pipe.sadd(self._takers_key, self.worker_id)
+        try:
+            pipe.execute()
+        except (RedisError, OSError) as exc:  # only a crash before the claim would need it
+            logger.warning("Cannot record a taken message (%s)", exc)
+
+    def forget_taken(self) -> None:
+        """At a clean stop, once held messages are back: nothing of this worker's to recover."""
+        pipe = self._conn.pipeline(transaction=False)
+        pipe.delete(self._taken_key(self.worker_id))
+        pipe.srem(self._takers_key, self.worker_id)
+        pipe.execute()
+
+    def recover_abandoned(self, live: Callable[[list[str]], set[str]]) -> int:
+        """Put back the messages recorded by takers ``live`` does not name; how many.
+
+        ``live`` gets the takers' ids and returns those of live workers. Safe to run
+        from many workers at once: each lost worker's hash is emptied by one script.
+        """
+        takers = sorted(worker.decode() for worker in self._conn.smembers(self._takers_key))
+        lost = set(takers) - live(takers) - {self.worker_id}
+        return sum(
+            int(
+                self._recover_script(
+                    keys=[self._taken_key(worker), self._takers_key],
+                    args=[worker, self._queue_keys_start],
+                )
+            )
+            for worker in sorted(lost)
+        )
+
+    def _taken_key(self, worker_id: str) -> str:
+        return f"{self.backend.prefix}.taken.{worker_id}"
+
+    def _record(self, message: Message) -> str:
+        """What the taken hash keeps of a message: its score and its queue's key."""
+        return f"{message.score!r} {self._key_of[message.queue]}"
 
     def read(self, messages: list[Message]) -> tuple[list[Message], list[Any]]:
         """The messages whose jobs are due and their ids; the others go to the schedule.

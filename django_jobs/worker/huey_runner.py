@@ -9,9 +9,9 @@ every job paid a Redis round trip and a claim statement of its own.
 What Redis adds: idle, the worker blocks on ``BZPOPMIN`` over its unpaused queues, so
 an enqueue wakes it at once, and a paused queue's messages stay in Redis until it is
 resumed. Messages taken but not claimed because the database failed go back as they
-were. A worker killed between taking and claiming loses those messages; their jobs
-stay READY and the sweep publishes them again once their queue is empty, as for
-messages Redis lost. Jobs the worker hands back are published again at once.
+were. The messages of a worker killed between taking and claiming are put back by
+the other workers once its heartbeat is a lease old (``huey_queues.py``). Jobs the
+worker hands back are published again at once.
 """
 
 import logging
@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 from django_jobs.backends.huey import HueyBackend
 from django_jobs.execution import Outcome
 from django_jobs.models import Job
+from django_jobs.models import Worker as WorkerRow
 from django_jobs.worker.huey_queues import WAIT_SLICE, QueueReader, ScheduledMessageMover
 from django_jobs.worker.maintenance import Maintenance
 from django_jobs.worker.options import WorkerOptions
@@ -36,16 +37,23 @@ logger = logging.getLogger("django_jobs")
 
 
 class HueyMaintenance(Maintenance):
-    def __init__(self, *, backend: Any, **kwargs: Any) -> None:
+    def __init__(self, *, backend: Any, reader: QueueReader, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.backend = backend
+        self.backend, self.reader = backend, reader
 
     def tick(self) -> None:
         super().tick()
         try:
+            recovered = self.reader.recover_abandoned(self._live_workers)
+            if recovered:
+                logger.warning("Put back %d message(s) taken by lost workers", recovered)
             self.backend.sweep(self.store)
         except Exception as exc:  # noqa: BLE001 - Redis or DB away: try again next tick
             logger.warning("Outbox sweep failed (%s); will retry", exc)
+
+    def _live_workers(self, worker_ids: list[str]) -> set[str]:
+        live = WorkerRow.objects.using(self.store.using).live(self.lease_seconds)
+        return set(live.filter(pk__in=worker_ids).values_list("pk", flat=True))
 
 
 class HueyWorker(Worker):
@@ -57,7 +65,7 @@ class HueyWorker(Worker):
 
     def __init__(self, options: WorkerOptions, signals: StopSignals | None = None) -> None:
         super().__init__(options, signals)
-        self.reader = QueueReader(self.backend, self.queues or ("default",))
+        self.reader = QueueReader(self.backend, self.queues or ("default",), worker_id=self.id)
         self.add_side_loop(lambda stop: ScheduledMessageMover(self.reader, stop))
 
     def _waiter(self) -> Any:
@@ -66,7 +74,9 @@ class HueyWorker(Worker):
     def _maintenance(
         self, running_jobs: Callable[[], list[Job]], done_count: Callable[[], int], **extra: Any
     ) -> Maintenance:
-        return super()._maintenance(running_jobs, done_count, backend=self.backend, **extra)
+        return super()._maintenance(
+            running_jobs, done_count, backend=self.backend, reader=self.reader, **extra
+        )
 
     def _claim_due(self, limit: int) -> list[Job]:
         """Take messages and claim their jobs; messages of jobs not claimable are dropped
@@ -104,6 +114,7 @@ class HueyWorker(Worker):
         try:
             self.reader.put_back(self.reader.held)
             self.reader.held = []
+            self.reader.forget_taken()
         except (RedisError, OSError) as exc:
             logger.warning("A taken message could not go back (%s); the sweep publishes it", exc)
         return super()._shutdown(pool, maintenance)

@@ -15,11 +15,12 @@ from huey.registry import Message
 from django_jobs import api
 from django_jobs.backends.huey import process_publisher
 from django_jobs.compat import task_backends
-from django_jobs.models import Job
+from django_jobs.models import Job, Worker
 from django_jobs.store import JobStore
 from django_jobs.worker.huey_queues import QueueReader
 from django_jobs.worker.huey_runner import HueyWorker
 from django_jobs.worker.options import WorkerOptions
+from django_jobs.worker.pool import JobPool
 from tests import tasks
 from tests.backends.plans import BACKLOG, assert_found_by_primary_key
 
@@ -47,7 +48,7 @@ def test_take_returns_the_highest_priority_then_the_oldest_and_at_most_limit(bac
     first, second = tasks.record.enqueue(2), tasks.record.enqueue(3)
     high = tasks.record.using(priority=5).enqueue(4)
     sent(low, first, second, high)
-    reader = QueueReader(backend, ["default"])
+    reader = QueueReader(backend, ["default"], worker_id="w1")
     assert job_ids_of(reader, reader.take(3)) == sent(high, first, second)
     assert job_ids_of(reader, reader.take(3)) == sent(low)
     assert reader.take(3) == []
@@ -56,7 +57,7 @@ def test_take_returns_the_highest_priority_then_the_oldest_and_at_most_limit(bac
 def test_messages_put_back_come_back_in_their_places(backend):
     results = [tasks.record.enqueue(n) for n in range(5)]
     sent(*results)
-    reader = QueueReader(backend, ["default"])
+    reader = QueueReader(backend, ["default"], worker_id="w1")
     reader.put_back(reader.take(3))
     assert job_ids_of(reader, reader.take(10)) == sent(*results)
 
@@ -64,7 +65,7 @@ def test_messages_put_back_come_back_in_their_places(backend):
 def test_paused_queues_are_not_taken_from(backend):
     on_default, on_emails = tasks.record.enqueue(1), tasks.echo.enqueue("x")
     sent(on_default, on_emails)
-    reader = QueueReader(backend, ["default", "emails"])
+    reader = QueueReader(backend, ["default", "emails"], worker_id="w1")
     assert job_ids_of(reader, reader.take(10, paused=["default"])) == sent(on_emails)
     assert job_ids_of(reader, reader.take(10)) == sent(on_default)
 
@@ -73,13 +74,13 @@ def test_one_busy_queue_does_not_keep_another_waiting(backend):
     busy = [tasks.record.enqueue(n) for n in range(10)]
     other = tasks.echo.enqueue("x")
     sent(*busy, other)
-    reader = QueueReader(backend, ["default", "emails"])
+    reader = QueueReader(backend, ["default", "emails"], worker_id="w1")
     taken = [job_ids_of(reader, reader.take(1)) for _ in range(2)]
     assert sent(other) in taken  # the queue taken from first turns each time
 
 
 def test_a_take_from_many_queues_is_one_round_trip(backend, monkeypatch):
-    reader = QueueReader(backend, ["default", "webhooks", "maintenance", "emails"])
+    reader = QueueReader(backend, ["default", "webhooks", "maintenance", "emails"], worker_id="w1")
     assert reader.take(5) == []  # the script is loaded on first use
     waiting = tasks.echo.enqueue("x")  # on "emails", the last queue taken from
     sent(waiting)
@@ -97,7 +98,7 @@ def test_a_take_from_many_queues_is_one_round_trip(backend, monkeypatch):
 def test_a_message_not_due_goes_to_the_schedule_and_comes_back_when_due(backend):
     later = tasks.record.using(run_after=timezone.now() + timedelta(seconds=1)).enqueue(1)
     sent(later)
-    reader = QueueReader(backend, ["default"])
+    reader = QueueReader(backend, ["default"], worker_id="w1")
     storage = backend.huey("default").storage
     assert job_ids_of(reader, reader.take(10)) == []
     assert storage.schedule_size() == 1 and storage.queue_size() == 0
@@ -124,14 +125,14 @@ def test_unreadable_messages_are_dropped_with_a_warning(backend, caplog):
     shim = huey._registry.task_to_string(backend._shim_task("default"))
     huey.storage.enqueue(signed_message(huey, shim, []), 0)
     huey.storage.enqueue(signed_message(huey, shim, ["not a job id"]), 0)
-    reader = QueueReader(backend, ["default"])
+    reader = QueueReader(backend, ["default"], worker_id="w1")
     with caplog.at_level(logging.WARNING, logger="django_jobs"):
         assert job_ids_of(reader, reader.take(10)) == sent(good)
     assert caplog.text.count("dropped a message that cannot be read") == 4
 
 
 def test_waiting_keeps_the_message_that_woke_it_for_the_next_take(backend):
-    reader = QueueReader(backend, ["default", "emails"])
+    reader = QueueReader(backend, ["default", "emails"], worker_id="w1")
     stop = threading.Event()
     reader.wait(0.2, stop)  # nothing there: returns after the timeout
     assert reader.held == []
@@ -241,3 +242,105 @@ def test_jobs_handed_back_are_published_again_at_once(backend):
     job = Job.objects.get(pk=result.id)
     assert job.status == "READY" and job.dispatched_at is not None
     assert job_ids_of(worker.reader, worker.reader.take(10)) == sent(result)
+
+
+def test_a_lost_takers_messages_go_back_in_their_places(backend):
+    results = [tasks.record.enqueue(n) for n in range(4)]
+    sent(*results)
+    lost = QueueReader(backend, ["default"], worker_id="lost")
+    lost.take(3)  # and then killed before claiming
+    survivor = QueueReader(backend, ["default"], worker_id="w1")
+    assert survivor.recover_abandoned(lambda takers: {"w1"}) == 3
+    assert job_ids_of(survivor, survivor.take(10)) == sent(*results)
+    assert survivor.recover_abandoned(lambda takers: set()) == 0  # nothing recorded twice
+
+
+def test_a_live_takers_messages_stay_with_it(backend):
+    sent(*[tasks.record.enqueue(n) for n in range(3)])
+    QueueReader(backend, ["default"], worker_id="busy").take(3)
+    survivor = QueueReader(backend, ["default"], worker_id="w1")
+    asked = []
+
+    def live(takers):
+        asked.append(takers)
+        return {"busy"}
+
+    assert survivor.recover_abandoned(live) == 0
+    assert asked == [["busy"]]
+    assert backend.huey("default").storage.queue_size() == 0
+
+
+def test_each_take_records_only_its_own_batch_and_what_waiting_holds(backend):
+    results = [tasks.record.enqueue(n) for n in range(5)]
+    sent(*results)
+    reader = QueueReader(backend, ["default"], worker_id="lost")
+    reader.take(2)  # claimed, say: the next take forgets them
+    reader.take(1)
+    survivor = QueueReader(backend, ["default"], worker_id="w1")
+    assert survivor.recover_abandoned(lambda takers: set()) == 1
+
+    reader.take(1)
+    reader.wait(5, threading.Event())  # one more, held for the next take
+    assert len(reader.held) == 1
+    assert survivor.recover_abandoned(lambda takers: set()) == 2
+    assert backend.huey("default").storage.queue_size() == 3
+
+
+def test_held_messages_stay_recorded_through_the_take_that_hands_them_out(backend):
+    sent(*[tasks.record.enqueue(n) for n in range(4)])
+    reader = QueueReader(backend, ["default"], worker_id="lost")
+    reader.wait(5, threading.Event())
+    reader.wait(5, threading.Event())
+    assert len(reader.take(3)) == 3  # the two held, one more
+    survivor = QueueReader(backend, ["default"], worker_id="w1")
+    assert survivor.recover_abandoned(lambda takers: set()) == 3
+
+
+def test_a_clean_stop_leaves_nothing_to_recover(backend):
+    sent(*[tasks.record.enqueue(n) for n in range(3)])
+    worker = huey_worker()
+    worker.reader.take(1)
+    worker.reader.wait(5, threading.Event())
+    pool = JobPool(1, lambda job: None)
+    worker._shutdown(pool, worker._maintenance(lambda: [], lambda: 0))
+    survivor = QueueReader(backend, ["default"], worker_id="w1")
+    assert survivor.recover_abandoned(lambda takers: set()) == 0
+    assert backend.huey("default").storage.queue_size() == 2  # the held one went back
+    assert redis.Redis.from_url(backend.options["REDIS_URL"]).keys("*taken*") == []
+
+
+def test_a_worker_killed_between_take_and_claim_loses_nothing_behind_a_backlog(backend):
+    """Its messages are back once its heartbeat is a lease old, though the queue is not empty."""
+    results = [tasks.record.enqueue(n) for n in range(10)]
+    sent(*results)
+    killed = huey_worker()
+    killed._register()
+
+    def killed_here(*args, **kwargs):
+        raise SystemExit("killed")  # not a database error: nothing is put back
+
+    killed.store.claim_by_id = killed_here
+    with pytest.raises(SystemExit):
+        killed._claim(4)
+    survivor = huey_worker()
+    survivor._register()
+    maintenance = survivor._maintenance(lambda: [], lambda: 0)
+    maintenance.tick()
+    assert backend.huey("default").storage.queue_size() == 6  # not yet: it may be alive
+
+    lease_ago = timezone.now() - timedelta(seconds=survivor.settings.LEASE_SECONDS + 1)
+    Worker.objects.filter(pk=killed.id).update(heartbeat_at=lease_ago)
+    maintenance.tick()
+    assert backend.huey("default").storage.queue_size() == 10
+    assert [str(job.pk) for job in survivor._claim(10)] == sent(*results)
+
+
+def test_a_forged_taken_record_cannot_write_outside_the_backends_queues(backend):
+    client = redis.Redis.from_url(backend.options["REDIS_URL"])
+    taken = f"{backend.prefix}.taken.intruder"
+    client.hset(taken, mapping={b"m1": b"0 victim", b"m2": b"no-space", b"m3": b"0"})
+    client.sadd(f"{backend.prefix}.takers", "intruder")
+    survivor = QueueReader(backend, ["default"], worker_id="w1")
+    assert survivor.recover_abandoned(lambda takers: set()) == 0
+    assert client.exists("victim") == 0
+    assert client.exists(taken) == 0  # read once, then gone
