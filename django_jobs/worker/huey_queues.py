@@ -10,7 +10,8 @@ Taking is reliable, as Sidekiq's super_fetch and BullMQ's active list are: the s
 takes a batch also records it in the worker's *taken* hash (member -> score and queue key)
 and the worker's id in the backend's *takers* set, and forgets the previous batch, which
 its claim has settled by then (claimed, dropped, scheduled or put back). A worker killed
-between taking and claiming leaves its batch recorded; once its heartbeat is a lease old,
+between taking and claiming leaves its batch recorded (a message the blocking wait took is
+recorded by the take that hands it out, moments later); once its heartbeat is a lease old,
 ``recover_abandoned`` (every worker's maintenance tick) puts those messages back in their
 places. A message a settled batch recorded comes back at most as a duplicate, which the
 claim by id drops.
@@ -37,7 +38,7 @@ HUEY_PREFIX_BYTES = 8  # huey's ordering prefix before each queued message
 # KEYS: the worker's taken hash, the takers set, then its queues. ZPOPMIN from each queue
 # in turn until ARGV[1] messages are taken: one round trip instead of one per queue. The
 # previous batch is forgotten; this one is recorded (member -> "score queue key") with the
-# held messages handed out with it (ARGV[3...]: member, record pairs), and the worker
+# messages held from waiting (ARGV[3...]: member, record pairs), and the worker
 # (ARGV[2]) noted as a taker. Returns (queue number, member, score) triples.
 TAKE_SCRIPT = """
 local wanted = tonumber(ARGV[1])
@@ -117,9 +118,9 @@ class QueueReader:
     def take(self, limit: int, paused: Iterable[str] = ()) -> list[Message]:
         """Up to ``limit`` messages, what waiting took first, then queue by queue.
 
-        One round trip (``TAKE_SCRIPT``) however many queues the worker serves. The
-        queue taken from first turns each time, so one busy queue cannot keep the
-        others waiting.
+        One round trip (``TAKE_SCRIPT``) however many queues the worker serves, which
+        also records what is handed out and still held. The queue taken from first
+        turns each time, so one busy queue cannot keep the others waiting.
         """
         taken, self.held = self.held[:limit], self.held[limit:]
         skipped = set(paused)
@@ -129,12 +130,13 @@ class QueueReader:
             for name in self.queues[self._first :] + self.queues[: self._first]
             if name not in skipped
         ]
-        if len(taken) >= limit or not names:
-            return taken
+        wanted = limit - len(taken) if names else 0
+        if not taken and not wanted:
+            return []
         keys = [self._taken_key(self.worker_id), self._takers_key]
         keys += [self._key_of[name] for name in names]
-        held = [part for message in taken for part in (message.member, self._record(message))]
-        popped = self._take_script(keys=keys, args=[limit - len(taken), self.worker_id, *held])
+        held = [part for m in taken + self.held for part in (m.member, self._record(m))]
+        popped = self._take_script(keys=keys, args=[wanted, self.worker_id, *held])
         for at in range(0, len(popped), 3):
             index, member, score = popped[at : at + 3]
             taken.append(Message(names[index - 1], member, float(score)))
@@ -163,21 +165,7 @@ class QueueReader:
             return
         if popped:
             key, member, score = popped
-            message = Message(self._queue_of[key.decode()], member, score)
-            self.held.append(message)
-            self._note_taken([message])
-
-    def _note_taken(self, messages: list[Message]) -> None:
-        """Record messages taken outside ``TAKE_SCRIPT`` (``BZPOPMIN`` cannot run in a script)."""
-        pipe = self._conn.pipeline(transaction=False)
-        pipe.hset(
-            self._taken_key(self.worker_id), mapping={m.member: self._record(m) for m in messages}
-        )
-        pipe.sadd(self._takers_key, self.worker_id)
-        try:
-            pipe.execute()
-        except (RedisError, OSError) as exc:  # only a crash before the claim would need it
-            logger.warning("Cannot record a taken message (%s)", exc)
+            self.held.append(Message(self._queue_of[key.decode()], member, score))
 
     def forget_taken(self) -> None:
         """At a clean stop, once held messages are back: nothing of this worker's to recover."""
