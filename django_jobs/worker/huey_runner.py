@@ -49,7 +49,7 @@ class HueyMaintenance(Maintenance):
                 logger.warning("Put back %d message(s) taken by lost workers", recovered)
             self.backend.sweep(self.store)
         except Exception as exc:  # noqa: BLE001 - Redis or DB away: try again next tick
-            logger.warning("Outbox sweep failed (%s); will retry", exc)
+            logger.warning("Outbox sweep or putting back lost takes failed (%s); will retry", exc)
 
     def _live_workers(self, worker_ids: list[str]) -> set[str]:
         live = WorkerRow.objects.using(self.store.using).live(self.lease_seconds)
