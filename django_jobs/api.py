@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from django_jobs.backends.base import JobsBackend, jobs_backend
@@ -54,17 +54,29 @@ def run_now(job_id: Any) -> Job:
 
 def pause_queue(backend_name: str, queue_name: str) -> Queue:
     """Stop workers from claiming the queue's jobs; they stay READY until resumed."""
-    queue, _ = Queue.objects.update_or_create(
-        backend_name=backend_name, name=queue_name, defaults={"paused": True}
-    )
-    return queue
+    return _set_paused(backend_name, queue_name, paused=True)
 
 
 def resume_queue(backend_name: str, queue_name: str) -> Queue:
-    queue, _ = Queue.objects.update_or_create(
-        backend_name=backend_name, name=queue_name, defaults={"paused": False}
-    )
-    return queue
+    return _set_paused(backend_name, queue_name, paused=False)
+
+
+def _set_paused(backend_name: str, queue_name: str, *, paused: bool) -> Queue:
+    """Write the queue's row before reading anything.
+
+    ``update_or_create`` reads inside its transaction, then writes: on SQLite, once a
+    worker has written since that read, the write fails at once with "database is
+    locked" (a stale snapshot cannot take the writer's lock; the busy timeout never
+    applies). A first statement that writes waits its turn like any other.
+    """
+    queues = Queue.objects.filter(backend_name=backend_name, name=queue_name)
+    if not queues.update(paused=paused, changed_at=timezone.now()):
+        try:
+            with transaction.atomic():
+                Queue.objects.create(backend_name=backend_name, name=queue_name, paused=paused)
+        except IntegrityError:  # another operator created it just now
+            queues.update(paused=paused, changed_at=timezone.now())
+    return queues.get()
 
 
 def cancel(job_id: Any) -> Job:

@@ -1,7 +1,13 @@
+import threading
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from django_jobs import api
 from django_jobs.exceptions import InvalidTransition
+from django_jobs.models import Queue, Worker
 from django_jobs.store import JobStore
 from tests import tasks
 
@@ -18,6 +24,44 @@ def test_paused_queue_is_skipped_until_resumed():
     assert claim() == []
     api.resume_queue("default", "default")
     assert len(claim()) == 1
+
+
+def test_pausing_writes_before_it_reads():
+    """A read first would make the write fail at once on SQLite after any worker's write."""
+    with CaptureQueriesContext(connection) as created:
+        queue = api.pause_queue("default", "emails")
+    with CaptureQueriesContext(connection) as updated:
+        assert api.resume_queue("default", "emails").pk == queue.pk
+    for queries in (created, updated):
+        statements = [q["sql"].lstrip().split()[0].upper() for q in queries.captured_queries]
+        first_write = next(i for i, s in enumerate(statements) if s in ("UPDATE", "INSERT"))
+        assert "SELECT" not in statements[:first_write], statements
+    assert (queue.paused, Queue.objects.get(pk=queue.pk).paused) == (True, False)
+    assert Queue.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pause_and_resume_succeed_while_a_worker_keeps_writing():
+    """Before the row was written first, 30% of these failed on SQLite ("database is locked")."""
+    Worker.objects.create(id="w", hostname="h", pid=1, backend_name="default", concurrency=1)
+    stop = threading.Event()
+
+    def heartbeats():
+        try:
+            while not stop.is_set():
+                Worker.objects.filter(pk="w").update(heartbeat_at=timezone.now())
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=heartbeats)
+    writer.start()
+    try:
+        for turn in range(200):
+            (api.pause_queue if turn % 2 else api.resume_queue)("default", "emails")
+    finally:
+        stop.set()
+        writer.join()
+    assert Queue.objects.get(name="emails").paused
 
 
 def test_run_now_refuses_a_finished_job():
