@@ -48,16 +48,21 @@ class RetentionMixin:
         return {str(status): self._delete_in_batches(qs, batch) for status, qs in rules.items()}
 
     def _delete_in_batches(self, queryset: Any, batch: int) -> int:
-        """Delete in batches; each batch adds what it deleted to ``PrunedJobs`` atomically."""
+        """Delete in batches; each batch adds what it deleted to ``PrunedJobs`` atomically.
+
+        The transaction's first statement writes (a no-op UPDATE of the batch): it takes
+        row locks on PostgreSQL and MySQL, and SQLite's writer lock, waiting its turn. A
+        read first would pin a SQLite snapshot that fails at once with "database is
+        locked" once any worker has written since. Every statement keeps the rule's
+        filter, so a job requeued after its id was read is neither counted nor deleted.
+        """
         deleted = 0
         while ids := list(queryset.values_list("pk", flat=True)[:batch]):
             with transaction.atomic(using=self.using):
-                # Locked and re-read in the deleting transaction, so the totals match the rows
-                # this transaction deletes even when two pruners pick the same batch
-                # (PostgreSQL: row locks; SQLite: a stale snapshot cannot write at all).
-                batch_rows = self.jobs.select_for_update().filter(pk__in=ids)
+                batch_rows = queryset.filter(pk__in=ids)
+                batch_rows.update(status=F("status"))
                 groups = Counter(batch_rows.values_list("backend_name", "queue_name", "status"))
-                deleted += self.jobs.filter(pk__in=ids).delete()[0]
+                deleted += batch_rows.delete()[0]
                 self._add_pruned(groups)
         return deleted
 

@@ -1,10 +1,13 @@
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
-from django_jobs.models import Job
+from django_jobs.models import Job, PrunedJobs
+from django_jobs.store import JobStore
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +85,60 @@ def test_week_old_worker_rows_are_forgotten():
         )
     prune()
     assert list(Worker.objects.values_list("id", flat=True)) == ["recent"]
+
+
+def test_a_job_requeued_after_its_id_was_read_is_kept(settings, monkeypatch):
+    """Requeue sets the same row back to READY: deleting by id alone would lose the job."""
+    from django.db import transaction
+
+    from django_jobs import api
+    from django_jobs.store import retention
+
+    settings.JOBS = {"RETENTION": {"FAILED": 60}}
+    requeued, pruned = Job.objects.bulk_create([job("FAILED", 2), job("FAILED", 2)])
+
+    class RequeueFirst:
+        """Requeue one job between the pruner's read of ids and its transaction."""
+
+        @staticmethod
+        def atomic(**kwargs):
+            if Job.objects.get(pk=requeued.pk).status == "FAILED":
+                api.requeue(requeued.pk)
+            return transaction.atomic(**kwargs)
+
+    monkeypatch.setattr(retention, "transaction", RequeueFirst)
+    assert api.prune()["FAILED"] == 1
+    assert list(Job.objects.values_list("pk", "status")) == [(requeued.pk, "READY")]
+    assert list(PrunedJobs.objects.values_list("status", "count")) == [("FAILED", 1)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pruning_succeeds_while_a_worker_keeps_writing(settings):
+    """On SQLite a read first made the batch's delete fail with "database is locked"."""
+    from django_jobs.models import Worker
+
+    settings.JOBS = {"RETENTION": {"FAILED": 60}}
+    Worker.objects.create(id="w", hostname="h", pid=1, backend_name="default", concurrency=1)
+    Job.objects.bulk_create([job("FAILED", 2) for _ in range(300)])
+    stop = threading.Event()
+
+    def heartbeats():
+        try:
+            while not stop.is_set():
+                Worker.objects.filter(pk="w").update(heartbeat_at=timezone.now())
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=heartbeats)
+    writer.start()
+    try:
+        deleted = JobStore().prune(
+            {"SUCCESSFUL": 86400, "SUCCESSFUL_KEEP": 1000, "FAILED": 60, "CANCELLED": 60},
+            batch=2,
+        )["FAILED"]
+    finally:
+        stop.set()
+        writer.join()
+    assert deleted == 300
+    assert PrunedJobs.objects.get(status="FAILED").count == 300
+    assert not Job.objects.exists()
