@@ -95,7 +95,7 @@ def test_a_job_requeued_after_its_id_was_read_is_kept(settings, monkeypatch):
     from django_jobs.store import retention
 
     settings.JOBS = {"RETENTION": {"FAILED": 60}}
-    requeued, pruned = Job.objects.bulk_create([job("FAILED", 2), job("FAILED", 2)])
+    requeued, _pruned = Job.objects.bulk_create([job("FAILED", 2), job("FAILED", 2)])
 
     class RequeueFirst:
         """Requeue one job between the pruner's read of ids and its transaction."""
@@ -142,3 +142,30 @@ def test_pruning_succeeds_while_a_worker_keeps_writing(settings):
     assert deleted == 300
     assert PrunedJobs.objects.get(status="FAILED").count == 300
     assert not Job.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_pruners_at_once_count_each_deleted_job_once(settings):
+    """Both pick the same batches: each job is deleted and added to the totals exactly once."""
+    Job.objects.bulk_create([job("FAILED", 2) for _ in range(400)])
+    retention = {"SUCCESSFUL": 86400, "SUCCESSFUL_KEEP": 1000, "FAILED": 60, "CANCELLED": 60}
+    start = threading.Barrier(2)
+    deleted, errors = [], []
+
+    def pruner():
+        try:
+            start.wait()
+            deleted.append(JobStore().prune(retention, batch=10)["FAILED"])
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=pruner) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(deleted) == 400
+    assert PrunedJobs.objects.get(status="FAILED").count == 400
