@@ -3,6 +3,13 @@
 WAL lets readers run while a worker writes; ``synchronous=NORMAL`` is safe
 under WAL (a power cut may lose the last commits, never corrupt the file); the
 busy timeout makes writers queue instead of failing with "database is locked".
+
+Transactions begin ``IMMEDIATE``: they take the write lock at ``BEGIN``, waiting
+their turn in the busy timeout. With SQLite's deferred ``BEGIN``, a transaction that
+reads first (the project's own ``atomic()`` block that looks something up, then
+enqueues) fails at its first write with "database is locked" as soon as any worker
+has committed since the read, and workers commit all the time. A project that sets
+``OPTIONS["transaction_mode"]`` keeps its choice.
 """
 
 import threading
@@ -18,11 +25,14 @@ CHECK_EVERY = 0.02
 def configure_connection(sender: Any, connection: Any, **kwargs: Any) -> None:
     if connection.vendor != "sqlite":
         return
+    options = connection.settings_dict.get("OPTIONS", {})
+    if "transaction_mode" not in options and not connection.is_in_memory_db():
+        connection.transaction_mode = "IMMEDIATE"
     with connection.cursor() as cursor:
         if not connection.is_in_memory_db():
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-        if "timeout" not in connection.settings_dict.get("OPTIONS", {}):
+        if "timeout" not in options:
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 

@@ -1,0 +1,67 @@
+"""The project's own transactions on a SQLite file that workers keep writing to.
+
+A transaction that reads before it writes (the ORM's default ``BEGIN`` is deferred) takes
+its snapshot at the read; once a worker has committed since, its first write fails at once
+with "database is locked": the busy timeout cannot help a stale snapshot.
+"""
+
+import threading
+
+import pytest
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from django_jobs.models import Job, Worker
+from tests import tasks
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def keep_writing(stop: threading.Event) -> threading.Thread:
+    """A worker's heartbeat, written as fast as it goes until ``stop``."""
+    Worker.objects.create(id="w", hostname="h", pid=1, backend_name="default", concurrency=1)
+
+    def heartbeats():
+        try:
+            while not stop.is_set():
+                Worker.objects.filter(pk="w").update(heartbeat_at=timezone.now())
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=heartbeats)
+    writer.start()
+    return writer
+
+
+def test_a_transaction_that_reads_then_enqueues_succeeds_while_a_worker_writes():
+    stop = threading.Event()
+    writer = keep_writing(stop)
+    try:
+        for _ in range(200):
+            with transaction.atomic():
+                Job.objects.filter(status="READY").exists()
+                tasks.noop.enqueue()
+    finally:
+        stop.set()
+        writer.join()
+    assert Job.objects.count() == 200
+
+
+def test_sqlite_files_begin_transactions_immediately_unless_the_project_chose(settings):
+    """``BEGIN IMMEDIATE`` takes the write lock first, waiting its turn in the busy timeout."""
+    if connection.vendor != "sqlite":
+        assert not hasattr(connection, "transaction_mode")
+        return
+    connection.ensure_connection()
+    assert connection.transaction_mode == "IMMEDIATE"
+    settings_dict = {
+        **connection.settings_dict,
+        "OPTIONS": {**connection.settings_dict["OPTIONS"], "transaction_mode": "DEFERRED"},
+    }
+    chosen = type(connections["default"])(settings_dict, alias="chosen")
+    try:
+        chosen.ensure_connection()
+        assert chosen.transaction_mode == "DEFERRED"
+    finally:
+        chosen.close()
+    assert connections["default"].transaction_mode == "IMMEDIATE"
