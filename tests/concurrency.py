@@ -1,10 +1,13 @@
-"""Run a function in several threads at once, each with its own database connection."""
+"""Threads with database connections of their own: several running one function at once,
+or one writing as a busy worker does while a test's block runs."""
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
+from django.utils import timezone
 
 
 def run_concurrently(func: Callable[[], Any], threads: int) -> list[Any]:
@@ -27,3 +30,31 @@ def run_concurrently(func: Callable[[], Any], threads: int) -> list[Any]:
     for worker in workers:
         worker.join()
     return results
+
+
+@contextlib.contextmanager
+def a_worker_keeps_writing() -> Iterator[None]:
+    """A worker's heartbeat written again and again from a thread while the block runs.
+
+    On SQLite, a transaction that read before this thread's latest commit can no longer
+    write: what such a test catches is a "database is locked" that waiting cannot cure.
+    """
+    from django_jobs.models import Worker
+
+    Worker.objects.create(id="w", hostname="h", pid=1, backend_name="default", concurrency=1)
+    stop = threading.Event()
+
+    def heartbeats() -> None:
+        try:
+            while not stop.is_set():
+                Worker.objects.filter(pk="w").update(heartbeat_at=timezone.now())
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=heartbeats)
+    writer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        writer.join()

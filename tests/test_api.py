@@ -1,15 +1,13 @@
-import threading
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from django_jobs import api
 from django_jobs.exceptions import InvalidTransition
-from django_jobs.models import Queue, Worker
+from django_jobs.models import Queue
 from django_jobs.store import JobStore
 from tests import tasks
+from tests.concurrency import a_worker_keeps_writing
 
 pytestmark = pytest.mark.django_db
 
@@ -43,24 +41,9 @@ def test_pausing_writes_before_it_reads():
 @pytest.mark.django_db(transaction=True)
 def test_pause_and_resume_succeed_while_a_worker_keeps_writing():
     """Before the row was written first, 30% of these failed on SQLite ("database is locked")."""
-    Worker.objects.create(id="w", hostname="h", pid=1, backend_name="default", concurrency=1)
-    stop = threading.Event()
-
-    def heartbeats():
-        try:
-            while not stop.is_set():
-                Worker.objects.filter(pk="w").update(heartbeat_at=timezone.now())
-        finally:
-            connection.close()
-
-    writer = threading.Thread(target=heartbeats)
-    writer.start()
-    try:
+    with a_worker_keeps_writing():
         for turn in range(200):
             (api.pause_queue if turn % 2 else api.resume_queue)("default", "emails")
-    finally:
-        stop.set()
-        writer.join()
     assert Queue.objects.get(name="emails").paused
 
 

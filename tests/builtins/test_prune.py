@@ -1,15 +1,15 @@
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.utils import timezone
 
 from django_jobs.models import Job, PrunedJobs
 from django_jobs.store import JobStore
+from tests.concurrency import a_worker_keeps_writing, run_concurrently
 
 pytestmark = pytest.mark.django_db
+RETENTION = {"SUCCESSFUL": 86400, "SUCCESSFUL_KEEP": 1000, "FAILED": 60, "CANCELLED": 60}
 
 
 def job(status, age_hours, **extra):
@@ -49,19 +49,9 @@ def test_newest_are_capped_even_when_recent(settings):
     assert Job.objects.count() == 2
 
 
-def test_prune_task_deletes_in_batches(settings):
-    settings.JOBS = {"RETENTION": {"FAILED": 60}}
+def test_prune_task_deletes_in_batches():
     Job.objects.bulk_create([job("FAILED", 2) for _ in range(1234)])
-    from django_jobs.store import JobStore
-
-    assert (
-        JobStore().prune(
-            settings.JOBS["RETENTION"]
-            | {"SUCCESSFUL": 86400, "SUCCESSFUL_KEEP": 1000, "CANCELLED": 60},
-            batch=100,
-        )["FAILED"]
-        == 1234
-    )
+    assert JobStore().prune(RETENTION, batch=100)["FAILED"] == 1234
 
 
 def test_prune_command_rejects_arguments():
@@ -113,59 +103,21 @@ def test_a_job_requeued_after_its_id_was_read_is_kept(settings, monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_pruning_succeeds_while_a_worker_keeps_writing(settings):
+def test_pruning_succeeds_while_a_worker_keeps_writing():
     """On SQLite a read first made the batch's delete fail with "database is locked"."""
-    from django_jobs.models import Worker
-
-    settings.JOBS = {"RETENTION": {"FAILED": 60}}
-    Worker.objects.create(id="w", hostname="h", pid=1, backend_name="default", concurrency=1)
     Job.objects.bulk_create([job("FAILED", 2) for _ in range(300)])
-    stop = threading.Event()
-
-    def heartbeats():
-        try:
-            while not stop.is_set():
-                Worker.objects.filter(pk="w").update(heartbeat_at=timezone.now())
-        finally:
-            connection.close()
-
-    writer = threading.Thread(target=heartbeats)
-    writer.start()
-    try:
-        deleted = JobStore().prune(
-            {"SUCCESSFUL": 86400, "SUCCESSFUL_KEEP": 1000, "FAILED": 60, "CANCELLED": 60},
-            batch=2,
-        )["FAILED"]
-    finally:
-        stop.set()
-        writer.join()
+    with a_worker_keeps_writing():
+        deleted = JobStore().prune(RETENTION, batch=2)["FAILED"]
     assert deleted == 300
     assert PrunedJobs.objects.get(status="FAILED").count == 300
     assert not Job.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_pruners_at_once_count_each_deleted_job_once(settings):
+def test_two_pruners_at_once_count_each_deleted_job_once():
     """Both pick the same batches: each job is deleted and added to the totals exactly once."""
     Job.objects.bulk_create([job("FAILED", 2) for _ in range(400)])
-    retention = {"SUCCESSFUL": 86400, "SUCCESSFUL_KEEP": 1000, "FAILED": 60, "CANCELLED": 60}
-    start = threading.Barrier(2)
-    deleted, errors = [], []
-
-    def pruner():
-        try:
-            start.wait()
-            deleted.append(JobStore().prune(retention, batch=10)["FAILED"])
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=pruner) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    deleted = run_concurrently(lambda: JobStore().prune(RETENTION, batch=10)["FAILED"], 2)
+    assert len(deleted) == 2  # neither pruner failed
     assert sum(deleted) == 400
     assert PrunedJobs.objects.get(status="FAILED").count == 400

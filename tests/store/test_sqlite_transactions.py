@@ -5,45 +5,22 @@ its snapshot at the read; once a worker has committed since, its first write fai
 with "database is locked": the busy timeout cannot help a stale snapshot.
 """
 
-import threading
-
 import pytest
 from django.db import connection, connections, transaction
-from django.utils import timezone
 
-from django_jobs.models import Job, Worker
+from django_jobs.models import Job
 from tests import tasks
+from tests.concurrency import a_worker_keeps_writing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def keep_writing(stop: threading.Event) -> threading.Thread:
-    """A worker's heartbeat, written as fast as it goes until ``stop``."""
-    Worker.objects.create(id="w", hostname="h", pid=1, backend_name="default", concurrency=1)
-
-    def heartbeats():
-        try:
-            while not stop.is_set():
-                Worker.objects.filter(pk="w").update(heartbeat_at=timezone.now())
-        finally:
-            connection.close()
-
-    writer = threading.Thread(target=heartbeats)
-    writer.start()
-    return writer
-
-
 def test_a_transaction_that_reads_then_enqueues_succeeds_while_a_worker_writes():
-    stop = threading.Event()
-    writer = keep_writing(stop)
-    try:
+    with a_worker_keeps_writing():
         for _ in range(200):
             with transaction.atomic():
                 Job.objects.filter(status="READY").exists()
                 tasks.noop.enqueue()
-    finally:
-        stop.set()
-        writer.join()
     assert Job.objects.count() == 200
 
 
