@@ -4,9 +4,11 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -43,3 +45,22 @@ def configure_django(database_url: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def demo_project_env(mode: str, redis_url: str, postgres: Any | None) -> dict[str, str]:
+    """Environment for the demo project in ``mode`` on a fresh database of its own.
+
+    A new SQLite file, or, given a running ``PostgresServer``, a new database on it.
+    """
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "JOBS_BACKEND": mode, "REDIS_URL": redis_url}
+    env |= {"DJANGO_SETTINGS_MODULE": "testproject.settings", "DEBUG": "False"}
+    env |= {"JOBS_LOG_LEVEL": "WARNING"}
+    if postgres is None:
+        env["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/jobs.sqlite3"
+        return env
+    database = f"bench{time.monotonic_ns()}"
+    createdb = str(postgres.bindir / "createdb")
+    host, port = postgres.host, str(postgres.port)
+    subprocess.run([createdb, "-h", host, "-p", port, "-U", "postgres", database], check=True)
+    env["DATABASE_URL"] = postgres.url_for(database)
+    return env

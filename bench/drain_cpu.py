@@ -16,13 +16,13 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.database import demo_project_env  # noqa: E402
 from bench.workers import CLOCK_TICKS, process_parents  # noqa: E402
 from tests.servers.postgres import PostgresServer  # noqa: E402
 from tests.servers.redis import RedisServer  # noqa: E402
@@ -58,18 +58,8 @@ def busy_ticks() -> tuple[int, int]:
 
 
 def run_setup(name: str, jobs: int, redis_url: str, postgres: PostgresServer | None) -> dict:
-    mode, database = SETUPS[name]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "JOBS_BACKEND": mode, "REDIS_URL": redis_url}
-    env |= {"DJANGO_SETTINGS_MODULE": "testproject.settings", "DEBUG": "False"}
-    env |= {"JOBS_LOG_LEVEL": "WARNING"}
-    if postgres is None:
-        env["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='bench-cpu-')}/jobs.sqlite3"
-    else:
-        createdb = str(postgres.bindir / "createdb")
-        db = f"cpu{time.monotonic_ns()}"
-        host, port = postgres.host, str(postgres.port)
-        subprocess.run([createdb, "-h", host, "-p", port, "-U", "postgres", db], check=True)
-        env["DATABASE_URL"] = postgres.url_for(db)
+    mode = SETUPS[name][0]
+    env = demo_project_env(mode, redis_url, postgres)
     fill = (
         "import os; from bench.database import configure_django; "
         "configure_django(os.environ['DATABASE_URL']); "

@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.database import demo_project_env  # noqa: E402
 from tests.servers.postgres import PostgresServer  # noqa: E402
 from tests.servers.redis import RedisServer  # noqa: E402
 
@@ -34,24 +35,6 @@ SETUPS = {  # name: (mode, database)
 }
 BATCH = 5_000
 MiB = 2**20
-
-
-def setup_env(name: str, redis_url: str, postgres: PostgresServer | None) -> dict:
-    mode, database = SETUPS[name]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "JOBS_BACKEND": mode, "REDIS_URL": redis_url}
-    env |= {"DJANGO_SETTINGS_MODULE": "testproject.settings", "DEBUG": "False"}
-    env |= {"JOBS_LOG_LEVEL": "WARNING"}
-    if database == "sqlite":
-        env["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='bench-mem-')}/jobs.sqlite3"
-        return env
-    if postgres is None:
-        raise ValueError(f"{name} needs the PostgreSQL server")
-    db = f"mem{time.monotonic_ns()}"
-    createdb = str(postgres.bindir / "createdb")
-    host, port = postgres.host, str(postgres.port)
-    subprocess.run([createdb, "-h", host, "-p", port, "-U", "postgres", db], check=True)
-    env["DATABASE_URL"] = postgres.url_for(db)
-    return env
 
 
 def measure(marks: list[int], report_path: Path) -> list[dict]:
@@ -99,7 +82,8 @@ def next_report(path: Path, seen: int, timeout: float = 30.0) -> dict:
 
 
 def run_setup(name: str, marks: list[int], redis_url: str, postgres: PostgresServer | None):
-    env = setup_env(name, redis_url, postgres)
+    mode, database = SETUPS[name]
+    env = demo_project_env(mode, redis_url, postgres if database == "postgres" else None)
     with tempfile.TemporaryDirectory() as directory:
         command = [sys.executable, __file__, "--child", *map(str, marks)]
         command += ["--report", f"{directory}/report.jsonl"]
