@@ -42,3 +42,21 @@ def test_sqlite_files_begin_transactions_immediately_unless_the_project_chose(se
     finally:
         chosen.close()
     assert connections["default"].transaction_mode == "IMMEDIATE"
+
+
+def test_on_sqlite_a_read_only_transaction_holds_the_write_lock_from_its_start():
+    """The price of IMMEDIATE (docs/modes.md): another writer waits until it ends."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL transactions take row locks as they write")
+    import sqlite3
+
+    other = sqlite3.connect(connection.settings_dict["NAME"], timeout=0.05)
+    try:
+        with transaction.atomic():
+            Job.objects.exists()
+            with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")
+        other.rollback()
+    finally:
+        other.close()
