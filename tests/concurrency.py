@@ -1,5 +1,6 @@
 """Threads with database connections of their own: several running one function at once,
-or one writing as a busy worker does while a test's block runs."""
+or one writing as a busy worker does while a test's block runs; and SQLite's own
+deferred transactions, which a project may choose, for the test's thread."""
 
 import contextlib
 import threading
@@ -58,3 +59,22 @@ def a_worker_keeps_writing() -> Iterator[None]:
     finally:
         stop.set()
         writer.join()
+
+
+@contextlib.contextmanager
+def sqlite_deferred_transactions() -> Iterator[None]:
+    """This thread's transactions begin as SQLite's default ``BEGIN`` does, not IMMEDIATE.
+
+    What code that must also work for a project with ``"transaction_mode": "DEFERRED"``
+    is tested under; nothing changes on other databases.
+    """
+    connection.ensure_connection()
+    if connection.vendor != "sqlite":
+        yield
+        return
+    chosen = connection.transaction_mode
+    connection.transaction_mode = None
+    try:
+        yield
+    finally:
+        connection.transaction_mode = chosen

@@ -7,7 +7,7 @@ from django_jobs.exceptions import InvalidTransition
 from django_jobs.models import Queue
 from django_jobs.store import JobStore
 from tests import tasks
-from tests.concurrency import a_worker_keeps_writing
+from tests.concurrency import a_worker_keeps_writing, sqlite_deferred_transactions
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_pausing_writes_before_it_reads():
 @pytest.mark.django_db(transaction=True)
 def test_pause_and_resume_succeed_while_a_worker_keeps_writing():
     """Before the row was written first, 30% of these failed on SQLite ("database is locked")."""
-    with a_worker_keeps_writing():
+    with sqlite_deferred_transactions(), a_worker_keeps_writing():
         for turn in range(200):
             (api.pause_queue if turn % 2 else api.resume_queue)("default", "emails")
     assert Queue.objects.get(name="emails").paused

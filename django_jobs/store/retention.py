@@ -51,10 +51,11 @@ class RetentionMixin:
         """Delete in batches; each batch adds what it deleted to ``PrunedJobs`` atomically.
 
         The transaction's first statement writes (a no-op UPDATE of the batch): it takes
-        row locks on PostgreSQL and MySQL, and SQLite's writer lock, waiting its turn. A
-        read first would pin a SQLite snapshot that fails at once with "database is
-        locked" once any worker has written since. Every statement keeps the rule's
-        filter, so a job requeued after its id was read is neither counted nor deleted.
+        row locks on PostgreSQL and MySQL, so two pruners never count one row, and on
+        SQLite begun ``DEFERRED`` (a project's choice) the writer lock: a read first would
+        pin a snapshot that fails at once with "database is locked" once any worker has
+        written since. Every statement keeps the rule's filter, so a job requeued after
+        its id was read is neither counted nor deleted.
         """
         deleted = 0
         while ids := list(queryset.values_list("pk", flat=True)[:batch]):

@@ -6,7 +6,11 @@ from django.utils import timezone
 
 from django_jobs.models import Job, PrunedJobs
 from django_jobs.store import JobStore
-from tests.concurrency import a_worker_keeps_writing, run_concurrently
+from tests.concurrency import (
+    a_worker_keeps_writing,
+    run_concurrently,
+    sqlite_deferred_transactions,
+)
 
 pytestmark = pytest.mark.django_db
 RETENTION = {"SUCCESSFUL": 86400, "SUCCESSFUL_KEEP": 1000, "FAILED": 60, "CANCELLED": 60}
@@ -104,9 +108,9 @@ def test_a_job_requeued_after_its_id_was_read_is_kept(settings, monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_pruning_succeeds_while_a_worker_keeps_writing():
-    """On SQLite a read first made the batch's delete fail with "database is locked"."""
+    """On SQLite begun DEFERRED, a read first made the delete fail with "database is locked"."""
     Job.objects.bulk_create([job("FAILED", 2) for _ in range(300)])
-    with a_worker_keeps_writing():
+    with sqlite_deferred_transactions(), a_worker_keeps_writing():
         deleted = JobStore().prune(RETENTION, batch=2)["FAILED"]
     assert deleted == 300
     assert PrunedJobs.objects.get(status="FAILED").count == 300
