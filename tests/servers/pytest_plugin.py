@@ -2,7 +2,8 @@
 
 With ``JOBS_TEST_DB=postgres`` a PostgreSQL 15 server is started on a free
 loopback port before pytest-django reads the settings, and DATABASE_URL points
-at it. The server is stopped when the test session ends.
+at it. The server is stopped when the test session ends. Under pytest-xdist (``-n``)
+each worker process starts a server of its own and the controller none.
 """
 
 import os
@@ -17,12 +18,19 @@ _postgres: Any = None
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: Any, parser: Any, args: Any) -> None:
     global _postgres
-    if os.environ.get("JOBS_TEST_DB") == "postgres":
+    if os.environ.get("JOBS_TEST_DB") == "postgres" and not _hands_tests_out(early_config):
         from tests.servers.postgres import PostgresServer
 
         _postgres = PostgresServer()
         _postgres.start()
         os.environ["DATABASE_URL"] = _postgres.url_for("jobs")
+
+
+def _hands_tests_out(early_config: Any) -> bool:
+    """Whether this is pytest-xdist's controller (``-n``): its workers run the tests, each
+    with a server of its own, so tests that stop or restart theirs disturb no other."""
+    distributed = getattr(early_config.known_args_namespace, "numprocesses", None)
+    return bool(distributed) and "PYTEST_XDIST_WORKER" not in os.environ
 
 
 def pytest_unconfigure(config: Any) -> None:
