@@ -74,8 +74,8 @@ def seed(count: int) -> float:
     return time.perf_counter() - started
 
 
-def pages(job_id: str) -> list[tuple[str, str | None, str | None]]:
-    """(what, our URL, stock URL)."""
+def pages(job_id: str) -> list[tuple[str, str, str | None]]:
+    """(what, our URL, stock URL or None where the stock admin has no such page)."""
     ours, stock = "/admin/django_jobs/job/", "/stock/django_jobs/job/"
     return [
         ("job list, first page", ours, stock),

@@ -63,6 +63,8 @@ def fresh(system: System, client: redis.Redis) -> None:
 
 def drain_seconds(client: redis.Redis) -> float:
     first, last = client.mget("bench:first", "bench:last")
+    if first is None or last is None:
+        raise RuntimeError("no benchmark job has recorded its start")
     return float(last) - float(first)
 
 

@@ -43,7 +43,7 @@ class WorkerGroup:
     def check_alive(self) -> None:
         for process in self.processes:
             if process.poll() is not None:
-                raise RuntimeError(f"a worker exited early ({process.args}); see {LOG}")
+                raise RuntimeError(f"a worker exited early ({process.args!r}); see {LOG}")
 
     def rss_bytes(self) -> int:
         """VmRSS summed over every worker process and its descendants."""

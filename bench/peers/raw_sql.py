@@ -13,6 +13,7 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -38,6 +39,7 @@ class Vendor:
 
     def __init__(self, url: str) -> None:
         self.sqlite = url.startswith("sqlite:///")
+        self.connection: Any  # sqlite3's or psycopg's: both execute(); the rest goes by vendor
         if self.sqlite:
             self.connection = sqlite3.connect(
                 url.removeprefix("sqlite://"), isolation_level=None, timeout=20

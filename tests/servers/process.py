@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Self
 
 from tests.servers.ports import accepts_connections, free_port
 
@@ -40,7 +41,7 @@ class ServerProcess:
     def popen_kwargs(self) -> dict:
         return {}
 
-    def start(self) -> "ServerProcess":
+    def start(self) -> Self:
         if self.process is None and not (self.directory / ".prepared").exists():
             self.prepare()
             (self.directory / ".prepared").touch()
