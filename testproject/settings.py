@@ -4,6 +4,8 @@ JOBS_BACKEND   immediate | database | huey          (default: database)
 DATABASE_URL   any django-environ URL               (default: SQLite file db.sqlite3)
 REDIS_URL      redis://host:port/db, for huey mode
 EMAIL_URL      e.g. smtp://host:25 or consolemail:// (default: consolemail://)
+JOBS_LEASE_SECONDS, JOBS_PREFETCH   JOBS["LEASE_SECONDS"] and JOBS["PREFETCH"]
+JOBS_LOG_LEVEL the level of the django_jobs and django.tasks loggers (default: INFO)
 SECRET_KEY, DEBUG
 """
 
@@ -85,6 +87,7 @@ TASKS = {
 
 JOBS = {
     "LEASE_SECONDS": env.float("JOBS_LEASE_SECONDS", default=60.0),
+    "PREFETCH": env.int("JOBS_PREFETCH", default=8),
     "CREDIT_ACCOUNT_MODEL": "shop.Organization",
     "SCHEDULES": {
         "shop.sync_inventory": {
