@@ -18,7 +18,7 @@ _postgres: Any = None
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: Any, parser: Any, args: Any) -> None:
     global _postgres
-    if os.environ.get("JOBS_TEST_DB") == "postgres" and not _hands_tests_out(early_config):
+    if os.environ.get("JOBS_TEST_DB") == "postgres" and not _is_xdist_controller(early_config):
         from tests.servers.postgres import PostgresServer
 
         _postgres = PostgresServer()
@@ -26,7 +26,7 @@ def pytest_load_initial_conftests(early_config: Any, parser: Any, args: Any) -> 
         os.environ["DATABASE_URL"] = _postgres.url_for("jobs")
 
 
-def _hands_tests_out(early_config: Any) -> bool:
+def _is_xdist_controller(early_config: Any) -> bool:
     """Whether this is pytest-xdist's controller (``-n``): its workers run the tests, each
     with a server of its own, so tests that stop or restart theirs disturb no other."""
     distributed = getattr(early_config.known_args_namespace, "numprocesses", None)
