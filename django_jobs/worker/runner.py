@@ -29,12 +29,10 @@ from django_jobs.worker.health import HealthFile, LoopWatch
 from django_jobs.worker.maintenance import Maintenance
 from django_jobs.worker.options import WorkerOptions
 from django_jobs.worker.pool import JobPool
-from django_jobs.worker.stopping import StopSignals
+from django_jobs.worker.stopping import EXIT_FORCED, EXIT_OK, StopSignals
 
 logger = logging.getLogger("django_jobs")
 
-EXIT_OK = 0
-EXIT_FORCED = 1
 MAX_ERROR_PAUSE = 10.0
 PAUSED_QUEUES_TTL = 1.0  # a pause or resume reaches busy workers within a second
 

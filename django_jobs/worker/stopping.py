@@ -9,6 +9,9 @@ import signal
 import threading
 from types import FrameType
 
+EXIT_OK = 0  # stopped by a first signal: running jobs finished or were handed back
+EXIT_FORCED = 1  # a second signal: running jobs were handed back at once
+
 
 class StopSignals:
     def __init__(self) -> None:

@@ -24,7 +24,7 @@ from django.conf import settings
 
 from django_jobs.conf import get_settings
 from django_jobs.worker.health import HealthFile
-from django_jobs.worker.stopping import StopSignals
+from django_jobs.worker.stopping import EXIT_FORCED, EXIT_OK, StopSignals
 
 logger = logging.getLogger("django_jobs")
 
@@ -120,4 +120,18 @@ class Supervisor:
             if self.health is not None:
                 self.health.touch()  # the children are draining, as they should
             self.signals.force.wait(POLL)
-        return max(abs(child.returncode) for child in self.children)
+        return max(_stopped_child_exit(child.returncode) for child in self.children)
+
+
+def _stopped_child_exit(returncode: int) -> int:
+    """A stopped child's exit as the group's exit code.
+
+    A child still starting (Django's set-up comes before ``run_jobs`` installs its
+    handlers) dies of the signal it was sent: killed by SIGTERM it had claimed
+    nothing, a clean stop (0); killed by the forced stop's SIGINT, a forced stop (1).
+    """
+    if returncode == -signal.SIGTERM:
+        return EXIT_OK
+    if returncode == -signal.SIGINT:
+        return EXIT_FORCED
+    return abs(returncode)

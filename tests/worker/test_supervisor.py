@@ -2,6 +2,7 @@
 
 import os
 import signal
+from pathlib import Path
 
 import pytest
 from django.db import transaction
@@ -62,3 +63,24 @@ def test_sigterm_to_the_parent_drains_but_to_every_process_stops_at_once(
     supervisor.signal(signal.SIGTERM)
     assert (supervisor.wait(timeout=60) == 0) is clean_exit, supervisor.output
     assert Job.objects.get(pk=result.id).status == status
+
+
+def children_of(pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # not a process, or gone
+        if parent == pid:
+            children.append(int(entry.name))
+    return children
+
+
+def test_sigterm_while_the_children_start_is_a_clean_stop(tmp_path):
+    """Children still setting Django up die of the forwarded SIGTERM: nothing was claimed."""
+    supervisor = WorkerProcess("--processes", "2")
+    wait_until(lambda: len(children_of(supervisor.process.pid)) == 2, timeout=30, interval=0.005)
+    supervisor.signal(signal.SIGTERM)
+    assert supervisor.wait(timeout=60) == 0, supervisor.output
+    assert not Worker.objects.exists()  # neither child got as far as starting its loop
