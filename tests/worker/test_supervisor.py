@@ -2,11 +2,11 @@
 
 import os
 import signal
-from pathlib import Path
 
 import pytest
 from django.db import transaction
 
+from bench.workers import process_parents
 from django_jobs.models import Job, Worker
 from tests import tasks
 from tests.worker.helpers import WorkerProcess, ledger_lines, wait_until
@@ -65,22 +65,15 @@ def test_sigterm_to_the_parent_drains_but_to_every_process_stops_at_once(
     assert Job.objects.get(pk=result.id).status == status
 
 
-def children_of(pid: int) -> list[int]:
-    children = []
-    for entry in Path("/proc").iterdir():
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue  # not a process, or gone
-        if parent == pid:
-            children.append(int(entry.name))
-    return children
-
-
-def test_sigterm_while_the_children_start_is_a_clean_stop(tmp_path):
+def test_sigterm_while_the_children_start_is_a_clean_stop():
     """Children still setting Django up die of the forwarded SIGTERM: nothing was claimed."""
     supervisor = WorkerProcess("--processes", "2")
-    wait_until(lambda: len(children_of(supervisor.process.pid)) == 2, timeout=30, interval=0.005)
+
+    def children() -> list[int]:
+        parents = process_parents()
+        return [pid for pid, parent in parents.items() if parent == supervisor.process.pid]
+
+    wait_until(lambda: len(children()) == 2, timeout=30, interval=0.005)
     supervisor.signal(signal.SIGTERM)
     assert supervisor.wait(timeout=60) == 0, supervisor.output
     assert not Worker.objects.exists()  # neither child got as far as starting its loop
