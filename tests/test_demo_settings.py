@@ -14,9 +14,8 @@ TUNING = ("LEASE_SECONDS", "PREFETCH")
 
 def demo_jobs_settings(**env: str) -> dict:
     """``JOBS`` of ``testproject.settings`` imported afresh with ``env`` (and no other tuning)."""
-    environment = {
-        k: v for k, v in os.environ.items() if k not in ("JOBS_LEASE_SECONDS", "JOBS_PREFETCH")
-    }
+    tuning_variables = {f"JOBS_{key}" for key in TUNING}
+    environment = {k: v for k, v in os.environ.items() if k not in tuning_variables}
     code = (
         "import json; from testproject import settings; "
         f"print(json.dumps({{key: settings.JOBS[key] for key in {TUNING!r}}}))"
