@@ -28,7 +28,9 @@ class RetentionMixin:
         and cancelled ones for their own durations. Unfinished jobs never match.
         """
         now = timezone.now()
-        successful = self.jobs.filter(status=JobStatus.SUCCESSFUL)
+        # Every finished job has ``finished_at``: saying so lets the databases read
+        # the (status, finished_at) index, which holds finished jobs only.
+        successful = self.jobs.filter(status=JobStatus.SUCCESSFUL, finished_at__isnull=False)
         cutoff = now - timedelta(seconds=retention["SUCCESSFUL"])
         newest = successful.order_by("-finished_at").values_list("finished_at", flat=True)
         kept_from = newest[retention["SUCCESSFUL_KEEP"] - 1 : retention["SUCCESSFUL_KEEP"]].first()
@@ -55,8 +57,10 @@ class RetentionMixin:
         SQLite begun ``DEFERRED`` (a project's choice) the writer lock: a read first would
         pin a snapshot that fails at once with "database is locked" once any worker has
         written since. Every statement keeps the rule's filter, so a job requeued after
-        its id was read is neither counted nor deleted.
+        its id was read is neither counted nor deleted. Unordered: the model's ordering
+        would sort every prunable job again for each batch.
         """
+        queryset = queryset.order_by()
         deleted = 0
         while ids := list(queryset.values_list("pk", flat=True)[:batch]):
             with transaction.atomic(using=self.using):

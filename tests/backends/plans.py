@@ -22,3 +22,11 @@ def assert_found_by_primary_key(sql: str) -> None:
     assert scans and all("django_jobs_job_pkey" in scan for scan in scans if "Heap" not in scan), (
         scans
     )
+
+
+def sqlite_whole_reads(sql: str) -> list[str]:
+    """The steps of ``sql``'s SQLite plan that read a whole table or index, or sort rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        steps = [row[-1] for row in cursor.fetchall()]
+    return [step for step in steps if step.startswith("SCAN") or "TEMP B-TREE" in step]

@@ -2,10 +2,13 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from django_jobs.models import Job, PrunedJobs
 from django_jobs.store import JobStore
+from tests.backends.plans import sqlite_whole_reads
 from tests.concurrency import (
     a_worker_keeps_writing,
     run_concurrently,
@@ -51,6 +54,22 @@ def test_newest_are_capped_even_when_recent(settings):
 
     assert prune()["SUCCESSFUL"] == 2
     assert Job.objects.count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plans")
+def test_pruning_reads_no_whole_table_or_index():
+    """The finished index holds finished jobs only (``finished_at`` set): a rule that
+    did not say ``finished_at`` is set would sort every successful job instead, and
+    so would each batch that kept the model's ordering."""
+    Job.objects.bulk_create(
+        [job(status, 24 * 9) for status in ("SUCCESSFUL", "FAILED", "CANCELLED") for _ in range(50)]
+        + [job("READY", 1) for _ in range(50)]
+    )
+    with CaptureQueriesContext(connection) as queries:
+        JobStore().prune(RETENTION | {"SUCCESSFUL_KEEP": 10}, batch=20)
+    reads = [q["sql"] for q in queries if '"django_jobs_job"' in q["sql"].split(" WHERE ")[0]]
+    assert len(reads) > 10
+    assert {sql: sqlite_whole_reads(sql) for sql in reads if sqlite_whole_reads(sql)} == {}
 
 
 def test_prune_task_deletes_in_batches():
