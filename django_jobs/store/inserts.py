@@ -42,44 +42,10 @@ def insert_job(using: str, job: Job, *, wake: str | None = None) -> None:
     if wake is not None and connection.vendor == "postgresql":
         sql = f"WITH inserted AS ({sql} RETURNING 1) SELECT pg_notify(%s, %s) FROM inserted"
         params += [WAKE_CHANNEL, wake]
-    _execute_insert(connection, sql, params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
     job._state.adding = False
     job._state.db = using
-
-
-def _execute_insert(connection: Any, sql: str, params: list[Any]) -> None:
-    """Run one job's INSERT; on PostgreSQL with its parameters bound by the server.
-
-    Django's psycopg 3 cursors bind on the client: the driver quotes every value into
-    the statement's text in Python, about a seventh of a one-by-one enqueue's CPU in
-    a profile. A server-side binding cursor of the same connection (so in the same
-    transaction) sends them apart instead, unprepared (a prepared statement would
-    not survive PgBouncer's transaction pooling). Errors become Django's, as through
-    its cursor. While anything watches the connection's statements (an
-    ``execute_wrapper``, DEBUG's query log, a test capturing queries), Django's
-    cursor runs it, so they see it.
-    """
-    if not _binds_on_server(connection):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-        return
-    import psycopg
-
-    connection.ensure_connection()
-    connection.validate_no_broken_transaction()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=False)
-
-
-def _binds_on_server(connection: Any) -> bool:
-    """PostgreSQL through psycopg 3 with client-side binding, and nothing watching."""
-    if connection.vendor != "postgresql" or connection.execute_wrappers:
-        return False
-    if connection.queries_logged or connection.settings_dict["OPTIONS"].get("server_side_binding"):
-        return False
-    from django.db.backends.postgresql.psycopg_any import is_psycopg3
-
-    return is_psycopg3
 
 
 def insert_alike(
