@@ -5,8 +5,7 @@
 Seeds --jobs rows as ``bench/admin_pages.py`` does (30 days of history, 90% successful,
 5% failed, 0.5% cancelled), then runs ``api.prune()`` with the default retention (a day
 of successful jobs, a week of failed and cancelled ones) and prints what it deleted and
-how long that took. Pruning deletes in batches of 500: what each batch costs decides
-whether a large backlog of old jobs is pruned in seconds or in hours.
+how long that took, in batches of 500 as the hourly task deletes them.
 """
 
 import argparse

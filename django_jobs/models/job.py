@@ -103,9 +103,10 @@ class Job(models.Model):
             ),
             models.Index(fields=["-enqueued_at"], name="django_jobs_enqueued_idx"),
             models.Index(fields=["status", "-enqueued_at"], name="django_jobs_status_idx"),
-            # Every job changes status twice (claimed, then finished) and each change moves
-            # the job in every index on status: in the two below it never does. A queue's
-            # jobs are listed newest first; finished jobs are found by when they finished.
+            # A job changes status twice (claimed, then finished), and each change moves it
+            # in every index keyed on status. The queue index is keyed on enqueue time (a
+            # queue's jobs newest first), and the finished index holds finished jobs only:
+            # a claim moves the job in neither, a success adds it to the second.
             models.Index(fields=["queue_name", "-enqueued_at"], name="django_jobs_queue_idx"),
             models.Index(fields=["task_path", "-enqueued_at"], name="django_jobs_task_idx"),
             models.Index(
