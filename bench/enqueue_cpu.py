@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -32,6 +31,7 @@ SETUPS = {  # name: (mode, on PostgreSQL)
 
 def measure(mode: str, jobs: int, rounds: int) -> list[tuple[float, float]]:
     """In the setup's own process: (jobs/s, CPU us per job) of each round."""
+    from bench.measure import enqueue_one_by_one
     from bench.peers.ours import Database, Huey
 
     system = Huey() if mode == "huey" else Database()
@@ -39,16 +39,13 @@ def measure(mode: str, jobs: int, rounds: int) -> list[tuple[float, float]]:
     figures = []
     for _ in range(rounds):
         system.reset()
-        started, cpu = time.perf_counter(), time.process_time()
-        for _ in range(jobs):
-            system.enqueue(time.time())
-        system.sent()
-        seconds = time.perf_counter() - started
-        figures.append((jobs / seconds, 1e6 * (time.process_time() - cpu) / jobs))
+        figures.append(enqueue_one_by_one(system, jobs))
     return figures
 
 
-def run_setup(name: str, args: argparse.Namespace, redis: RedisServer, postgres: object) -> list:
+def run_setup(
+    name: str, args: argparse.Namespace, redis: RedisServer, postgres: PostgresServer | None
+) -> list:
     mode, on_postgres = SETUPS[name]
     env = demo_project_env(mode, redis.url, postgres if on_postgres else None)
     env |= {"BENCH_REDIS_URL": redis.url, "BENCH_DATABASE_URL": env["DATABASE_URL"]}

@@ -27,11 +27,7 @@ class Plan:
 def one_run(system: System, client: redis.Redis, plan: Plan) -> dict:
     """Enqueue ``plan.jobs`` one by one, drain them with the workers, then sample latency."""
     fresh(system, client)
-    started = time.perf_counter()
-    for _ in range(plan.jobs):
-        system.enqueue(0.0)
-    system.sent()
-    figures = {"enqueue": plan.jobs / (time.perf_counter() - started)}
+    figures = {"enqueue": enqueue_one_by_one(system, plan.jobs)[0]}
     if system.processes == 0:
         wait_for_done(client, plan.jobs, None, plan.timeout)
         figures.update(latency(system, client, plan, None))
@@ -44,6 +40,16 @@ def one_run(system: System, client: redis.Redis, plan: Plan) -> dict:
             figures.update(latency(system, client, plan, workers))
     figures.update(bulk(system, client, plan))
     return figures
+
+
+def enqueue_one_by_one(system: System, jobs: int) -> tuple[float, float]:
+    """Enqueue ``jobs`` one by one until sent: jobs/s, and this process's CPU us per job."""
+    started, cpu = time.perf_counter(), time.process_time()
+    for _ in range(jobs):
+        system.enqueue(0.0)
+    system.sent()
+    seconds = time.perf_counter() - started
+    return jobs / seconds, 1e6 * (time.process_time() - cpu) / jobs
 
 
 def warm_up(system: System, client: redis.Redis, workers: WorkerGroup, jobs: int = 5) -> None:
