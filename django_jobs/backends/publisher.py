@@ -1,14 +1,17 @@
 """Huey mode's publisher thread: sends committed jobs to Redis so enqueue need not wait.
 
-The ``Job`` row is the outbox: once its INSERT has committed, the job will run even if
-this process dies before the message is sent (the worker's sweep publishes rows left
-unpublished). So ``enqueue()`` hands the committed job to this thread and returns.
-The thread sends what has gathered in one Redis round trip per queue at once, and
-marks the sent jobs published later, in one UPDATE per ``MARK_AFTER`` seconds or
-``MARK_BATCH`` jobs: each mark is a commit of its own, which marking job by job would
-pay per job (on PostgreSQL nearly what the INSERT costs). A process that dies between
-the send and the mark leaves its jobs to the sweep, which sends them again; the
-shim's claim runs each job once.
+A fresh job is stored with its publication reserved (``Job.dispatched_at`` set by the
+INSERT itself), so once the INSERT has committed, ``enqueue()`` hands the job to this
+thread and returns. The thread sends what has gathered in one Redis round trip per
+queue; a sent job needs no further write. Jobs whose send failed (Redis down) lose
+their reservation in one UPDATE, and the worker's sweep publishes them. A process
+that dies between the commit and the send leaves its jobs reserved: the sweep sends
+them again once their queue is empty and they are two leases old
+(``HueyBackend.sweep``), and the shim's claim runs each job once.
+
+Marking each job published after its send, as this thread once did, cost an UPDATE
+of the whole row: on PostgreSQL one that rewrites all of the table's indexes,
+about as much as the INSERT itself.
 
 Between two sends the thread waits ``SEND_INTERVAL``: a job that finds it idle goes
 at once, while under load the jobs of those milliseconds go in one round trip
@@ -17,8 +20,8 @@ cost the enqueueing thread, sharing the GIL, more than its INSERT did).
 
 One thread per process, started on first use and again in a forked child (which
 drops its copy of the parent's pending jobs: the parent publishes those). It holds a
-database connection only while marking, exits after ``IDLE_SECONDS`` without work,
-and at interpreter exit is given ``EXIT_SECONDS`` to publish and mark what is pending.
+database connection only after a failed send, exits after ``IDLE_SECONDS`` without
+work, and at interpreter exit is given ``EXIT_SECONDS`` to publish what is pending.
 """
 
 import atexit
@@ -33,36 +36,33 @@ from django.db import connections
 
 logger = logging.getLogger("django_jobs")
 
-MARK_AFTER = 0.5  # seconds sent jobs wait to be marked published; well under PUBLISH_AFTER
-MARK_BATCH = 500  # ... or until this many are waiting
 IDLE_SECONDS = 30.0  # a thread with nothing to do for this long exits
 EXIT_SECONDS = 5.0  # how long interpreter exit waits for pending jobs
 SEND_INTERVAL = 0.005  # seconds from one send to the next; what arrives meanwhile goes together
 
-# Sends committed jobs of one backend (first argument) to Redis; returns the ids it sent.
-# The jobs are whatever the backend submitted: ``Job`` objects, or lighter stand-ins.
+# Sends committed jobs of one backend (first argument) to Redis; returns the jobs it could
+# not send. The jobs are whatever the backend submitted (``Job`` objects, or lighter
+# stand-ins), each with its ``pk``.
 SendJobs = Callable[[Any, list[Any]], list[Any]]
-# Marks the jobs of these ids, stored in database ``using`` (first argument), published.
-MarkSent = Callable[[str, list[Any]], None]
+# Gives the jobs of these ids, stored in database ``using`` (first argument), back to the
+# sweep: their publication was reserved, and their send failed.
+Unreserve = Callable[[str, list[Any]], None]
 
 
 class Publisher:
     """A queue of committed jobs and the thread that sends them, in order, in batches."""
 
-    def __init__(self, send: SendJobs, mark: MarkSent) -> None:
-        self._send, self._mark = send, mark
+    def __init__(self, send: SendJobs, unreserve: Unreserve) -> None:
+        self._send, self._unreserve = send, unreserve
         self._changed = threading.Condition()
         self._pending: list[tuple[tuple[Any, str], Any]] = []
-        # Sent, not yet marked: written only by the thread, read by others under the lock.
-        self._unmarked: dict[str, list[Any]] = {}
         self._busy = False
-        self._flushes = 0
         self._thread: threading.Thread | None = None
 
     @classmethod
-    def for_process(cls, send: SendJobs, mark: MarkSent) -> "Publisher":
+    def for_process(cls, send: SendJobs, unreserve: Unreserve) -> "Publisher":
         """A Publisher that a forked child starts afresh and interpreter exit flushes."""
-        made = cls(send, mark)
+        made = cls(send, unreserve)
         os.register_at_fork(after_in_child=made.forget)
         atexit.register(made.flush, EXIT_SECONDS)
         return made
@@ -79,59 +79,38 @@ class Publisher:
             self._changed.notify_all()
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until all submitted so far is sent and marked (or failed); False on timeout."""
+        """Wait until all submitted so far is sent (or given back); False on timeout."""
         with self._changed:
-            self._flushes += 1
-            self._changed.notify_all()
-            try:
-                return self._changed.wait_for(self._settled, timeout)
-            finally:
-                self._flushes -= 1
+            return self._changed.wait_for(self._settled, timeout)
 
     def forget(self) -> None:
         """In a forked child: the parent's pending jobs and thread are the parent's."""
         self._changed = threading.Condition()
-        self._pending, self._unmarked, self._busy = [], {}, False
-        self._flushes, self._thread = 0, None
+        self._pending, self._busy, self._thread = [], False, None
 
     def _settled(self) -> bool:
-        return not self._pending and not self._busy and not self._unmarked
+        return not self._pending and not self._busy
 
     def _run(self) -> None:
-        first_unmarked = sent_at = 0.0
+        sent_at = 0.0
         while (work := self._next_work(not_before=sent_at + SEND_INTERVAL)) is not None:
             try:
-                if not self._unmarked:
-                    first_unmarked = time.monotonic()
-                if work:
-                    sent_at = time.monotonic()
-                    self._send_batch(work)
-                waiting = sum(map(len, self._unmarked.values()))
-                if waiting and (
-                    not work
-                    or self._flushes
-                    or waiting >= MARK_BATCH
-                    or time.monotonic() - first_unmarked >= MARK_AFTER
-                ):
-                    self._mark_unmarked()
+                sent_at = time.monotonic()
+                self._send_batch(work)
             finally:
                 with self._changed:
                     self._busy = False
                     self._changed.notify_all()
 
     def _next_work(self, not_before: float) -> list[tuple[tuple[Any, str], Any]] | None:
-        """Pending jobs; [] when sent jobs are due to be marked; None (thread gone) when idle.
+        """Pending jobs, or None (the thread is gone) after ``IDLE_SECONDS`` without any.
 
         Sleeps until ``not_before`` (``SEND_INTERVAL`` after the last send) first.
         """
         if (gap := not_before - time.monotonic()) > 0:
             time.sleep(gap)
         with self._changed:
-            self._changed.wait_for(
-                lambda: self._pending or (self._flushes and self._unmarked),
-                MARK_AFTER if self._unmarked else IDLE_SECONDS,
-            )
-            if not self._pending and not self._unmarked:
+            if not self._changed.wait_for(lambda: self._pending, IDLE_SECONDS):
                 self._thread = None
                 return None
             work, self._pending = self._pending, []
@@ -144,26 +123,23 @@ class Publisher:
             by_destination.setdefault(destination, []).append(job)
         for (backend, using), jobs in by_destination.items():
             try:
-                sent = self._send(backend, jobs)
-            except Exception:  # noqa: BLE001 - the rows stay unpublished: the sweep sends them
+                unsent = self._send(backend, jobs)
+            except Exception:  # noqa: BLE001 - the sweep publishes what was not sent
                 logger.exception("%d job(s) not published; the worker's sweep will", len(jobs))
-                continue
-            if sent:
-                self._unmarked.setdefault(using, []).extend(sent)
+                unsent = jobs
+            if unsent:
+                self._give_back(using, [job.pk for job in unsent])
 
-    def _mark_unmarked(self) -> None:
-        """Mark what was sent, then close this thread's connections until the next marks.
+    def _give_back(self, using: str, job_ids: list[Any]) -> None:
+        """Unreserve jobs whose send failed, then close this thread's connections.
 
-        At most two marks a second: reconnecting costs less than a connection held
-        open by every process that ever enqueued (and a test database that cannot be
-        dropped while this thread holds it).
+        Only failed sends need the database: a connection held open by every process
+        that ever enqueued would cost more than reconnecting after a failure (and a
+        test database could not be dropped while this thread holds it).
         """
-        unmarked, self._unmarked = self._unmarked, {}
         try:
-            for using, job_ids in unmarked.items():
-                try:
-                    self._mark(using, job_ids)
-                except Exception:  # noqa: BLE001 - unmarked jobs are sent again by the sweep
-                    logger.exception("%d published job(s) not marked published", len(job_ids))
+            self._unreserve(using, job_ids)
+        except Exception:  # noqa: BLE001 - reserved jobs are sent again by the sweep
+            logger.exception("%d unpublished job(s) not given back to the sweep", len(job_ids))
         finally:
             connections.close_all()

@@ -54,8 +54,13 @@ class OutboxMixin:
                 cursor.execute(sql, [now, *ids])
 
     def undo_dispatch(self, job_id: Any) -> None:
-        """The publish failed: leave the job for the outbox sweep."""
-        self.jobs.filter(pk=job_id, status=JobStatus.READY).update(dispatched_at=None)
+        self.undo_dispatch_many([job_id])
+
+    def undo_dispatch_many(self, job_ids: list[Any]) -> None:
+        """The publish failed: leave the jobs for the outbox sweep."""
+        for start in range(0, len(job_ids), MARK_BATCH):
+            batch = job_ids[start : start + MARK_BATCH]
+            self.jobs.filter(pk__in=batch, status=JobStatus.READY).update(dispatched_at=None)
 
     def undispatched(self, backend_name: str, *, older_than: float, limit: int) -> list[Job]:
         """READY jobs never published (Redis was down, or rescued/released since)."""

@@ -4,8 +4,12 @@ import pytest
 import redis
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
+from django_jobs import api
+from django_jobs.backends.huey import process_publisher
 from django_jobs.compat import task_backends
 from django_jobs.models import Job
 from django_jobs.store import JobStore
@@ -71,20 +75,22 @@ def test_connection_reuses_a_django_redis_cache_pool(settings, redis_server):
         assert result.return_value == 42
 
 
+@pytest.mark.django_db(transaction=True)
 def test_priorities_hold_on_redis(huey_settings):
     low = tasks.add.using(priority=-10).enqueue(0, 0)
     high = tasks.add.using(priority=10).enqueue(0, 1)
-    task_backends["default"].sweep(JobStore(), older_than=0)  # the test never commits
+    assert process_publisher.flush(timeout=10)
     huey = task_backends["default"].huey("default")
     order = [huey.dequeue().args[0] for _ in range(2)]
     assert order == [high.id, low.id]
     assert Job.objects.filter(dispatched_at__isnull=False).count() == 2
 
 
+@pytest.mark.django_db(transaction=True)
 def test_running_a_job_spends_no_round_trips_on_huey_revocation(huey_settings):
     """huey reads and deletes revoke keys around every task; our jobs are never revoked there."""
     result = tasks.add.enqueue(2, 3)
-    task_backends["default"].sweep(JobStore(), older_than=0)  # the test never commits
+    assert process_publisher.flush(timeout=10)
     huey = task_backends["default"].huey("default")
     client = redis.Redis.from_url(huey_settings.url)
     client.config_resetstat()
@@ -93,3 +99,31 @@ def test_running_a_job_spends_no_round_trips_on_huey_revocation(huey_settings):
     assert Job.objects.get(pk=result.id).status == "SUCCESSFUL"
     assert {"cmdstat_bzpopmin", "cmdstat_zpopmin"} & commands  # the message was taken
     assert not commands & {"cmdstat_hmget", "cmdstat_hget", "cmdstat_hdel"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_published_job_is_written_once_by_its_insert(huey_settings, settings):
+    """The INSERT reserves the publish: a job sent after commit costs no UPDATE."""
+    default = settings.TASKS["default"]
+    inline = {**default, "OPTIONS": {**default["OPTIONS"], "PUBLISH": "inline"}}
+    with override_settings(TASKS={**settings.TASKS, "default": inline}):
+        with CaptureQueriesContext(connection) as queries:
+            result = tasks.add.enqueue(2, 3)
+            batch = api.enqueue_many(tasks.add, [((n, n), {}) for n in range(3)])
+        assert task_backends["default"].huey("default").storage.queue_size() == 4
+    statements = [query["sql"].split()[0].upper() for query in queries.captured_queries]
+    assert "UPDATE" not in statements, statements
+    ids = [result.id, *(r.id for r in batch)]
+    assert Job.objects.filter(pk__in=ids, dispatched_at__isnull=False).count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_requeued_job_is_reserved_then_published_once(huey_settings):
+    result = tasks.add.enqueue(2, 3)
+    assert run_until_empty() == 1
+    requeued = api.requeue(result.id)
+    assert requeued.dispatched_at is not None
+    assert process_publisher.flush(timeout=10)
+    task_backends["default"].sweep(JobStore(), older_than=0)  # finds nothing left to send
+    assert task_backends["default"].huey("default").storage.queue_size() == 1
+    assert run_until_empty() == 1

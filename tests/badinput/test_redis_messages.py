@@ -21,8 +21,7 @@ from hypothesis import strategies as st
 from django_jobs.backends.redis import SALT, MessageSigner, SignedJSONSerializer, UntrustedMessage
 from django_jobs.compat import task_backends
 from django_jobs.models import Job
-from django_jobs.store import JobStore
-from django_jobs.testing import run_until_empty
+from django_jobs.testing import run_on_commit, run_until_empty
 from tests import tasks
 from tests.badinput.strategies import examples, json_values
 from tests.worker.helpers import WorkerProcess, ledger_lines, wait_until
@@ -178,10 +177,9 @@ def test_a_real_huey_worker_drops_every_kind_of_garbage_and_goes_on(huey_setting
 @pytest.mark.django_db
 def test_a_replayed_message_runs_its_job_once(huey_settings, caplog):
     """A Redis writer cannot forge a message, but can copy a real one: the job still runs once."""
-    result = tasks.add.enqueue(2, 3)
-    backend = task_backends["default"]
-    backend.sweep(JobStore(), older_than=0)  # publishes now: the test's transaction never commits
-    huey = backend.huey("default")
+    with run_on_commit():  # publishes now: the test's transaction never commits
+        result = tasks.add.enqueue(2, 3)
+    huey = task_backends["default"].huey("default")
     (raw,) = huey.storage.enqueued_items()
     for _ in range(3):
         huey.storage.enqueue(raw, 0)

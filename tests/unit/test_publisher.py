@@ -1,9 +1,10 @@
-"""The publisher thread on its own: order, batching, deferred marks, failures, idling, fork."""
+"""The publisher thread on its own: order, batching, failed sends given back, idling, fork."""
 
 import logging
 import os
 import threading
 import time
+from typing import NamedTuple
 
 import pytest
 
@@ -12,28 +13,37 @@ from django_jobs.backends.publisher import Publisher
 from tests.worker.helpers import wait_until
 
 
+class Job(NamedTuple):
+    pk: str
+
+
+def jobs(names: str) -> list[Job]:
+    return [Job(name) for name in names]
+
+
 class Recorder:
-    """Stands in for Redis and the database: records sends and marks, can block or fail."""
+    """Stands in for Redis and the database: records sends and give-backs, can block or fail."""
 
     def __init__(self) -> None:
-        self.sent: list[tuple[str, list[str]]] = []
-        self.marked: list[tuple[str, list[str]]] = []
+        self.sent: list[tuple[str, str]] = []
+        self.given_back: list[tuple[str, list[str]]] = []
         self.gate = threading.Event()
         self.gate.set()
-        self.failing: set[str] = set()
-        self.fail_marks = False
+        self.failing: set[str] = set()  # backends whose send raises
+        self.refused: set[str] = set()  # jobs a send returns unsent (a queue's send failed)
+        self.fail_give_back = False
 
-    def send(self, backend: str, jobs: list[str]) -> list[str]:
+    def send(self, backend: str, batch: list[Job]) -> list[Job]:
         self.gate.wait()
         if backend in self.failing:
             raise ConnectionError(f"{backend} is down")
-        self.sent.append((backend, list(jobs)))
-        return [f"id-{job}" for job in jobs]
+        self.sent.append((backend, "".join(job.pk for job in batch if job.pk not in self.refused)))
+        return [job for job in batch if job.pk in self.refused]
 
-    def mark(self, using: str, job_ids: list[str]) -> None:
-        if self.fail_marks:
+    def give_back(self, using: str, job_ids: list[str]) -> None:
+        if self.fail_give_back:
             raise ConnectionError("database is away")
-        self.marked.append((using, list(job_ids)))
+        self.given_back.append((using, list(job_ids)))
 
 
 @pytest.fixture
@@ -43,7 +53,7 @@ def recorder():
 
 @pytest.fixture
 def publisher(recorder):
-    made = Publisher(recorder.send, recorder.mark)
+    made = Publisher(recorder.send, recorder.give_back)
     yield made
     recorder.gate.set()
     made.flush(timeout=10)
@@ -51,86 +61,68 @@ def publisher(recorder):
 
 def test_jobs_are_sent_in_order_and_what_gathered_goes_in_one_send(publisher, recorder):
     recorder.gate.clear()  # the first send waits: the next jobs gather meanwhile
-    publisher.submit("huey", "default", ["a"])
+    publisher.submit("huey", "default", jobs("a"))
     wait_until(lambda: publisher._busy)
-    publisher.submit("huey", "default", ["b", "c"])
-    publisher.submit("huey", "default", ["d"])
+    publisher.submit("huey", "default", jobs("bc"))
+    publisher.submit("huey", "default", jobs("d"))
     recorder.gate.set()
     assert publisher.flush(timeout=10)
-    assert recorder.sent == [("huey", ["a"]), ("huey", ["b", "c", "d"])]
-    assert sorted(job for _, ids in recorder.marked for job in ids) == [
-        "id-a",
-        "id-b",
-        "id-c",
-        "id-d",
-    ]
+    assert recorder.sent == [("huey", "a"), ("huey", "bcd")]
+    assert recorder.given_back == []  # a sent job needs no write: its INSERT reserved it
 
 
 def test_jobs_arriving_within_the_send_interval_go_in_one_send(publisher, recorder, monkeypatch):
     monkeypatch.setattr(publisher_module, "SEND_INTERVAL", 1.0)
-    publisher.submit("huey", "default", ["a"])
+    publisher.submit("huey", "default", jobs("a"))
     wait_until(lambda: recorder.sent)  # a job that finds the thread idle goes at once
     for job in "bcd":
         time.sleep(0.05)  # the thread could run between these: it waits out the interval
-        publisher.submit("huey", "default", [job])
+        publisher.submit("huey", "default", jobs(job))
     assert publisher.flush(timeout=10)
-    assert recorder.sent == [("huey", ["a"]), ("huey", ["b", "c", "d"])]
+    assert recorder.sent == [("huey", "a"), ("huey", "bcd")]
 
 
-def test_each_backend_and_database_gets_its_own_send_and_mark(publisher, recorder):
+def test_each_backend_and_database_gets_its_own_send_and_give_back(publisher, recorder):
     recorder.gate.clear()
-    publisher.submit("huey", "default", ["x"])
+    recorder.refused = {"a", "b"}
+    publisher.submit("huey", "default", jobs("x"))
     wait_until(lambda: publisher._busy)
-    publisher.submit("other", "default", ["a"])
-    publisher.submit("huey", "replica", ["b"])
+    publisher.submit("other", "default", jobs("a"))
+    publisher.submit("huey", "replica", jobs("bc"))
     recorder.gate.set()
     assert publisher.flush(timeout=10)
-    assert recorder.sent[1:] == [("other", ["a"]), ("huey", ["b"])]
-    assert {using for using, _ in recorder.marked} == {"default", "replica"}
+    assert recorder.sent == [("huey", "x"), ("other", ""), ("huey", "c")]
+    assert recorder.given_back == [("default", ["a"]), ("replica", ["b"])]
 
 
-def test_marks_wait_for_mark_after(publisher, recorder, monkeypatch):
-    monkeypatch.setattr(publisher_module, "MARK_AFTER", 0.3)
-    publisher.submit("huey", "default", ["a"])
-    wait_until(lambda: recorder.sent)
-    assert recorder.marked == []  # sent, not yet marked: one UPDATE covers a while of sends
-    wait_until(lambda: recorder.marked, timeout=5)
-    assert recorder.marked == [("default", ["id-a"])]
-
-
-def test_a_full_batch_is_marked_at_once(publisher, recorder, monkeypatch):
-    monkeypatch.setattr(publisher_module, "MARK_AFTER", 60.0)
-    monkeypatch.setattr(publisher_module, "MARK_BATCH", 3)
-    publisher.submit("huey", "default", ["a", "b", "c"])
-    wait_until(lambda: recorder.marked, timeout=5)
-    assert recorder.marked == [("default", ["id-a", "id-b", "id-c"])]
-
-
-def test_a_failed_send_is_logged_and_left_unmarked_for_the_sweep(publisher, recorder, caplog):
+def test_a_failed_send_is_logged_and_its_jobs_given_back_to_the_sweep(publisher, recorder, caplog):
     recorder.failing.add("down")
-    publisher.submit("down", "default", ["a", "b"])
-    publisher.submit("huey", "default", ["c"])
+    publisher.submit("down", "default", jobs("ab"))
+    publisher.submit("huey", "default", jobs("c"))
     with caplog.at_level(logging.ERROR, logger="django_jobs"):
         assert publisher.flush(timeout=10)
-    assert recorder.marked == [("default", ["id-c"])]
+    assert recorder.sent == [("huey", "c")]
+    assert recorder.given_back == [("default", ["a", "b"])]
     assert "2 job(s) not published" in caplog.text
 
 
-def test_a_failed_mark_is_logged_and_the_thread_goes_on(publisher, recorder, caplog):
-    recorder.fail_marks = True
-    publisher.submit("huey", "default", ["a"])
+def test_a_failed_give_back_is_logged_and_the_thread_goes_on(publisher, recorder, caplog):
+    recorder.refused = {"a", "b"}
+    recorder.fail_give_back = True
+    publisher.submit("huey", "default", jobs("a"))
     with caplog.at_level(logging.ERROR, logger="django_jobs"):
         assert publisher.flush(timeout=10)
-    assert "1 published job(s) not marked published" in caplog.text
-    recorder.fail_marks = False
-    publisher.submit("huey", "default", ["b"])
+    assert "1 unpublished job(s) not given back to the sweep" in caplog.text
+    recorder.fail_give_back = False
+    publisher.submit("huey", "default", jobs("bc"))
     assert publisher.flush(timeout=10)
-    assert recorder.marked == [("default", ["id-b"])]
+    assert recorder.sent == [("huey", ""), ("huey", "c")]
+    assert recorder.given_back == [("default", ["b"])]
 
 
 def test_flush_gives_up_after_its_timeout(publisher, recorder):
     recorder.gate.clear()
-    publisher.submit("huey", "default", ["a"])
+    publisher.submit("huey", "default", jobs("a"))
     assert publisher.flush(timeout=0.2) is False
     recorder.gate.set()
     assert publisher.flush(timeout=10)
@@ -138,20 +130,20 @@ def test_flush_gives_up_after_its_timeout(publisher, recorder):
 
 def test_an_idle_thread_exits_and_a_new_one_starts_on_demand(publisher, recorder, monkeypatch):
     monkeypatch.setattr(publisher_module, "IDLE_SECONDS", 0.1)
-    publisher.submit("huey", "default", ["a"])
+    publisher.submit("huey", "default", jobs("a"))
     assert publisher.flush(timeout=10)
     wait_until(lambda: publisher._thread is None, timeout=5)
-    publisher.submit("huey", "default", ["b"])
+    publisher.submit("huey", "default", jobs("b"))
     assert publisher.flush(timeout=10)
-    assert [jobs for _, jobs in recorder.sent] == [["a"], ["b"]]
+    assert recorder.sent == [("huey", "a"), ("huey", "b")]
 
 
 def test_a_forked_child_drops_the_parents_pending_jobs(recorder):
-    made = Publisher.for_process(recorder.send, recorder.mark)
+    made = Publisher.for_process(recorder.send, recorder.give_back)
     recorder.gate.clear()
-    made.submit("huey", "default", ["a"])
+    made.submit("huey", "default", jobs("a"))
     wait_until(lambda: made._busy)
-    made.submit("huey", "default", ["b"])  # pending in the parent when it forks
+    made.submit("huey", "default", jobs("b"))  # pending in the parent when it forks
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: nothing of the parent's to send, and no thread yet
@@ -162,4 +154,4 @@ def test_a_forked_child_drops_the_parents_pending_jobs(recorder):
     os.waitpid(pid, 0)
     recorder.gate.set()
     assert made.flush(timeout=10)
-    assert [jobs for _, jobs in recorder.sent] == [["a"], ["b"]]
+    assert recorder.sent == [("huey", "a"), ("huey", "b")]

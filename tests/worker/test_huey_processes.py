@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 import redis
@@ -94,6 +95,7 @@ def test_jobs_enqueued_while_redis_is_down_all_run_once(huey_settings, huey_work
     for n in range(1000):
         tasks.record.enqueue(n)  # must neither raise nor lose the job
     assert time.monotonic() - started < 120
+    assert process_publisher.flush(timeout=60)  # each failed send gave its jobs to the sweep
     assert Job.objects.filter(dispatched_at__isnull=True).count() == 1000
     huey_settings.start()
     worker = huey_worker("--burst", "--concurrency", "4")
@@ -119,6 +121,23 @@ def test_lost_messages_are_republished_and_the_worker_survives_redis_restart(
     worker.signal(signal.SIGTERM)
     assert worker.wait() == 0, worker.output
     assert Job.objects.filter(status="SUCCESSFUL", attempts=1).count() == 3
+
+
+def test_jobs_of_a_process_killed_before_its_send_are_published_by_the_sweep(
+    huey_settings, huey_worker, ledger
+):
+    """Committed and reserved, never sent: once their queue is empty and they are two
+    leases old (4 s here), a worker's sweep sends them, and each runs once."""
+    with mock.patch.object(process_publisher, "submit"):  # the process dies before sending
+        for n in range(5):
+            tasks.record.enqueue(n)
+    assert queue_size() == 0
+    assert Job.objects.filter(dispatched_at__isnull=False).count() == 5
+    worker = huey_worker("--concurrency", "2")
+    wait_until(lambda: sorted(map(int, ledger_lines(ledger))) == list(range(5)), timeout=60)
+    worker.signal(signal.SIGTERM)
+    assert worker.wait() == 0, worker.output
+    assert Job.objects.filter(status="SUCCESSFUL", attempts=1).count() == 5
 
 
 def test_rolled_back_enqueue_publishes_nothing(huey_settings):
@@ -240,7 +259,7 @@ def test_redis_is_not_touched_before_commit(huey_settings):
 
 
 def test_enqueue_leaves_the_send_to_the_publisher_thread(huey_settings):
-    """enqueue() returns once the row is stored; the thread sends it, then marks it."""
+    """enqueue() returns once the row is stored, reserved for the thread, which sends it."""
     result = tasks.record.enqueue(1)
     assert process_publisher.flush(timeout=10)
     assert queue_size() == 1
