@@ -20,7 +20,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property, partial
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
@@ -63,13 +63,21 @@ def _reset(*, setting: str, **kwargs: Any) -> None:
 
 
 class Outgoing(NamedTuple):
-    """What publishing reads of a job, as ``Job`` names it: ``enqueue_many``'s batch
-    travels to the publisher as these, at a fraction of a ``Job``'s cost each."""
+    """Jobs to publish that share a queue, a priority and a due time, by id.
 
-    pk: Any
+    What the publisher holds: one per job of ``enqueue()``, one for a whole batch of
+    ``enqueue_many()``, whose thousands of jobs then cost the publisher nothing each
+    but their ids (no ``Job`` objects, no objects for Python's collector to walk).
+    """
+
+    pks: list[Any]
     queue_name: str
     priority: int
     run_after: datetime.datetime
+
+    @classmethod
+    def each(cls, jobs: Iterable["Job"]) -> list["Outgoing"]:
+        return [cls([job.pk], job.queue_name, job.priority, job.run_after) for job in jobs]
 
 
 class Runtime:
@@ -142,12 +150,13 @@ class HueyBackend(JobsBackend):
             if not store.reserve_dispatch(job.pk):
                 return job  # a sweep reserved it meanwhile, and publishes it
             job.dispatched_at = timezone.now()
-        transaction.on_commit(partial(self._committed, [job], store), using=store.using)
+        outgoing = Outgoing.each([job])
+        transaction.on_commit(partial(self._committed, outgoing, store), using=store.using)
         return job
 
     def publish(self, job: "Job", store: "JobStore") -> bool:
         """Put the job's id on its huey queue and mark it; on failure leave it to the sweep."""
-        if self.send_many([job]):
+        if self.send_many(Outgoing.each([job])):
             store.undo_dispatch(job.pk)
             return False
         store.mark_dispatched(job.pk)
@@ -156,13 +165,11 @@ class HueyBackend(JobsBackend):
     def dispatch_alike(
         self, template: "Job", ids: list[Any], arguments: list[Any], store: "JobStore"
     ) -> None:
-        """On commit, publish the batch as ``Outgoing`` jobs: no ``Job`` objects are built."""
-        jobs = [
-            Outgoing(pk, template.queue_name, template.priority, template.run_after) for pk in ids
-        ]
-        transaction.on_commit(partial(self._committed, jobs, store), using=store.using)
+        """On commit, publish the batch as one ``Outgoing``: no ``Job`` objects are built."""
+        outgoing = [Outgoing(ids, template.queue_name, template.priority, template.run_after)]
+        transaction.on_commit(partial(self._committed, outgoing, store), using=store.using)
 
-    def _committed(self, jobs: Sequence["Job | Outgoing"], store: "JobStore") -> None:
+    def _committed(self, outgoing: list[Outgoing], store: "JobStore") -> None:
         """Jobs whose INSERT has committed: publish them, here or in the publisher thread.
 
         Here when ``PUBLISH`` is "inline", and when the commit callbacks run inside a
@@ -170,40 +177,39 @@ class HueyBackend(JobsBackend):
         """
         inline = self.options.get("PUBLISH", "background") == "inline"
         if inline or connections[store.using].in_atomic_block:
-            if unsent := self.send_many(jobs):
-                store.undo_dispatch_many([job.pk for job in unsent])
+            if unsent := self.send_many(outgoing):
+                store.undo_dispatch_many(unsent)
         else:
-            process_publisher.submit(self, store.using, jobs)
+            process_publisher.submit(self, store.using, outgoing)
 
     def publish_many(self, jobs: Sequence["Job"], store: "JobStore") -> int:
         """``publish()`` for a batch, one round trip per queue; the sweep sends what failed."""
-        unsent = {job.pk for job in self.send_many(jobs)}
+        unsent = set(self.send_many(Outgoing.each(jobs)))
         store.mark_dispatched_many([job.pk for job in jobs if job.pk not in unsent])
         return len(jobs) - len(unsent)
 
-    def send_many(self, jobs: Sequence["Job | Outgoing"]) -> list["Job | Outgoing"]:
-        """Send jobs to Redis, one round trip per queue; return those not sent.
+    def send_many(self, outgoing: Sequence[Outgoing]) -> list[Any]:
+        """Send jobs to Redis, one round trip per queue; return the ids of those not sent.
 
         A batch whose send failed may still have reached Redis: the sweep sends its
         jobs again, and the shim's claim runs each once.
         """
-        by_queue: dict[str, list[Job | Outgoing]] = {}
-        for job in jobs:
-            by_queue.setdefault(job.queue_name, []).append(job)
-        unsent: list[Job | Outgoing] = []
+        by_queue: dict[str, list[Outgoing]] = {}
+        for alike in outgoing:
+            by_queue.setdefault(alike.queue_name, []).append(alike)
+        unsent: list[Any] = []
         now = timezone.now()
-        for queue_name, batch in by_queue.items():
+        for queue_name, batches in by_queue.items():
             try:
                 since = int(time.time() * 1e6)  # before the messages: see enqueue_many
-                messages = self._messages(queue_name, batch, now)
+                messages = self._messages(queue_name, batches, now)
                 self.huey(queue_name).storage.enqueue_many(messages, since)
             except Exception as exc:  # noqa: BLE001 - Redis down must not fail the enqueue
+                ids = [pk for alike in batches for pk in alike.pks]
                 logger.warning(
-                    "%d job(s) not published (%s); the worker's sweep will retry",
-                    len(batch),
-                    exc,
+                    "%d job(s) not published (%s); the worker's sweep will retry", len(ids), exc
                 )
-                unsent += batch
+                unsent += ids
         return unsent
 
     def _shim_task(self, queue_name: str) -> Any:
@@ -212,7 +218,7 @@ class HueyBackend(JobsBackend):
         return _shims[(self.alias, queue_name)].task_class
 
     def _messages(
-        self, queue_name: str, jobs: list["Job | Outgoing"], now: datetime.datetime
+        self, queue_name: str, batches: list[Outgoing], now: datetime.datetime
     ) -> list[tuple[bytes, int]]:
         """Each job's signed message and priority, ready for ``JobsStorage.enqueue_many``.
 
@@ -224,12 +230,13 @@ class HueyBackend(JobsBackend):
         """
         fill: dict[tuple[datetime.datetime | None, int], Callable[[str], bytes]] = {}
         messages = []
-        for job in jobs:
-            eta = job.run_after if job.run_after > now else None
-            key = (eta, job.priority)
+        for alike in batches:
+            eta = alike.run_after if alike.run_after > now else None
+            key = (eta, alike.priority)
             if key not in fill:
-                fill[key] = self._message_template(queue_name, eta, job.priority)
-            messages.append((fill[key](str(job.pk)), job.priority))
+                fill[key] = self._message_template(queue_name, eta, alike.priority)
+            sign, priority = fill[key], alike.priority
+            messages += [(sign(str(pk)), priority) for pk in alike.pks]
         return messages
 
     def _message_template(
@@ -309,7 +316,7 @@ class HueyBackend(JobsBackend):
             reserved = store.jobs.ready().filter(
                 backend_name=self.alias, queue_name=queue_name, dispatched_at__isnull=False
             )
-            self.send_many([job for job in reserved if str(job.pk) not in on_redis])
+            self.send_many(Outgoing.each(job for job in reserved if str(job.pk) not in on_redis))
 
     # -- checks -----------------------------------------------------------------
 

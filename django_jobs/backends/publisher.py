@@ -40,9 +40,8 @@ IDLE_SECONDS = 30.0  # a thread with nothing to do for this long exits
 EXIT_SECONDS = 5.0  # how long interpreter exit waits for pending jobs
 SEND_INTERVAL = 0.005  # seconds from one send to the next; what arrives meanwhile goes together
 
-# Sends committed jobs of one backend (first argument) to Redis; returns the jobs it could
-# not send. The jobs are whatever the backend submitted (``Job`` objects, or lighter
-# stand-ins), each with its ``pk``.
+# Sends committed jobs of one backend (first argument) to Redis, as the backend submitted
+# them (``huey.Outgoing``: alike jobs by id); returns the ids of the jobs it could not send.
 SendJobs = Callable[[Any, list[Any]], list[Any]]
 # Gives the jobs of these ids, stored in database ``using`` (first argument), back to the
 # sweep: their publication was reserved, and their send failed.
@@ -55,7 +54,7 @@ class Publisher:
     def __init__(self, send: SendJobs, unreserve: Unreserve) -> None:
         self._send, self._unreserve = send, unreserve
         self._changed = threading.Condition()
-        self._pending: list[tuple[tuple[Any, str], Any]] = []
+        self._pending: list[tuple[tuple[Any, str], Sequence[Any]]] = []
         self._busy = False
         self._thread: threading.Thread | None = None
 
@@ -70,7 +69,7 @@ class Publisher:
     def submit(self, backend: Any, using: str, jobs: Sequence[Any]) -> None:
         """Queue committed ``jobs`` of ``backend``, stored in database ``using``."""
         with self._changed:
-            self._pending.extend(((backend, using), job) for job in jobs)
+            self._pending.append(((backend, using), jobs))
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="django-jobs-publisher", daemon=True
@@ -102,7 +101,7 @@ class Publisher:
                     self._busy = False
                     self._changed.notify_all()
 
-    def _next_work(self, not_before: float) -> list[tuple[tuple[Any, str], Any]] | None:
+    def _next_work(self, not_before: float) -> list[tuple[tuple[Any, str], Sequence[Any]]] | None:
         """Pending jobs, or None (the thread is gone) after ``IDLE_SECONDS`` without any.
 
         Sleeps until ``not_before`` (``SEND_INTERVAL`` after the last send) first.
@@ -117,18 +116,18 @@ class Publisher:
             self._busy = True
             return work
 
-    def _send_batch(self, work: list[tuple[tuple[Any, str], Any]]) -> None:
+    def _send_batch(self, work: list[tuple[tuple[Any, str], Sequence[Any]]]) -> None:
         by_destination: dict[tuple[Any, str], list[Any]] = {}
-        for destination, job in work:
-            by_destination.setdefault(destination, []).append(job)
+        for destination, jobs in work:
+            by_destination.setdefault(destination, []).extend(jobs)
         for (backend, using), jobs in by_destination.items():
             try:
                 unsent = self._send(backend, jobs)
-            except Exception:  # noqa: BLE001 - the sweep publishes what was not sent
-                logger.exception("%d job(s) not published; the worker's sweep will", len(jobs))
-                unsent = jobs
+            except Exception:  # noqa: BLE001 - still reserved: the sweep sends them as lost
+                logger.exception("A send of %d item(s) failed; the worker's sweep will", len(jobs))
+                continue
             if unsent:
-                self._give_back(using, [job.pk for job in unsent])
+                self._give_back(using, unsent)
 
     def _give_back(self, using: str, job_ids: list[Any]) -> None:
         """Unreserve jobs whose send failed, then close this thread's connections.
