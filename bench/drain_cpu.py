@@ -1,6 +1,6 @@
 """Where a drain's CPU goes: worker processes and database server, per job.
 
-    .venv/bin/python bench/drain_cpu.py [--jobs 10000] [--only sqlite postgres huey]
+    .venv/bin/python bench/drain_cpu.py [--jobs 10000] [--only sqlite postgres huey huey-postgres]
 
 For each setup, a fresh database gets ``--jobs`` no-op jobs (one ``enqueue_many``),
 then two ``manage.py run_jobs --burst --concurrency 4 --no-scheduler`` processes
@@ -31,6 +31,7 @@ SETUPS = {  # name: (mode, database)
     "sqlite": ("database", "sqlite"),
     "postgres": ("database", "postgres"),
     "huey": ("huey", "sqlite"),
+    "huey-postgres": ("huey", "postgres"),
 }
 
 
@@ -99,10 +100,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", nargs="+", choices=sorted(SETUPS), default=list(SETUPS))
     args = parser.parse_args(argv)
     redis = RedisServer().start()
-    postgres = PostgresServer().start() if "postgres" in args.only else None
+    on_postgres = [name for name in args.only if SETUPS[name][1] == "postgres"]
+    postgres = PostgresServer().start() if on_postgres else None
     try:
         rows = [
-            run_setup(name, args.jobs, redis.url, postgres if name == "postgres" else None)
+            run_setup(name, args.jobs, redis.url, postgres if name in on_postgres else None)
             for name in args.only
         ]
     finally:
@@ -110,11 +112,11 @@ def main(argv: list[str] | None = None) -> None:
         if postgres is not None:
             postgres.cleanup()
     print(f"{args.jobs} no-op jobs, 2 x run_jobs --burst --concurrency 4; {os.cpu_count()} CPUs")
-    print(f"{'setup':10} {'jobs/s':>8} {'worker ms/job':>14} {'server ms/job':>14} {'busy %':>7}")
+    print(f"{'setup':13} {'jobs/s':>8} {'worker ms/job':>14} {'server ms/job':>14} {'busy %':>7}")
     for row in rows:
         server = "-" if row["server ms/job"] is None else f"{row['server ms/job']:.2f}"
         print(
-            f"{row['setup']:10} {row['jobs/s']:8.0f} {row['worker ms/job']:14.2f} "
+            f"{row['setup']:13} {row['jobs/s']:8.0f} {row['worker ms/job']:14.2f} "
             f"{server:>14} {row['cores busy']:7.0f}"
         )
 

@@ -145,7 +145,7 @@ class JobsBackend(BaseTaskBackend):
 
         now = timezone.now()
         retry_on = getattr(task, "retry_on", None)
-        return Job(
+        return Job.fresh(
             task_path=task.module_path,
             queue_name=task.queue_name,
             priority=task.priority,

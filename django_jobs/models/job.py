@@ -1,9 +1,13 @@
 """The ``Job`` row: one job and its whole history, whatever mode ran it."""
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from django_jobs.ids import new_job_id
@@ -124,6 +128,23 @@ class Job(models.Model):
     def __str__(self) -> str:
         return f"{self.task_name} [{self.status}] {self.id}"
 
+    @classmethod
+    def fresh(cls, **values: Any) -> "Job":
+        """``Job(**values)`` in less than half the time, for the one every enqueue builds.
+
+        Each field takes its value or its default, as in ``Model.__init__``, without
+        that method's general checks and init signals (as ``store.inserts.alike_jobs``
+        copies jobs, and as Django unpickles them). ``values`` are field attnames.
+        """
+        job = cls.__new__(cls)
+        job._state = ModelState()
+        fields = job.__dict__
+        for attname, get_default in _field_defaults():
+            fields[attname] = values.pop(attname) if attname in values else get_default()
+        if values:
+            raise TypeError(f"Job has no field {', '.join(sorted(values))}")
+        return job
+
     @property
     def task_name(self) -> str:
         return self.task_path.rsplit(".", 1)[-1]
@@ -131,3 +152,8 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED
+
+
+@functools.cache
+def _field_defaults() -> list[tuple[str, Callable[[], Any]]]:
+    return [(field.attname, field.get_default) for field in Job._meta.concrete_fields]
