@@ -4,12 +4,12 @@ Enqueue stores the row, its publication already reserved, then publishes the
 job's id after commit (an outbox: a rollback publishes nothing, and a job whose
 publish failed because Redis was down is published later by the worker's sweep),
 by default from the process's publisher thread (``publisher.py``), so enqueue does
-not wait for Redis. A
-worker (``worker/huey_runner.py``) takes messages in batches, claims their rows
-with a compare-and-set and runs the jobs through the execution layer, so a message
-delivered twice runs its job once; a message that does not come from this project
-is refused (see ``redis.py``). The huey task each message names, the *shim*, does
-the same for one message where huey itself executes it (``run_until_empty()``).
+not wait for Redis. A worker (``worker/huey_runner.py``) takes messages in batches,
+claims their rows with a compare-and-set and runs the jobs through the execution
+layer, so a message delivered twice runs its job once; a message that does not come
+from this project is refused (see ``redis.py``). The huey task each message names,
+the *shim*, does the same for one message where huey itself executes it
+(``run_until_empty()``).
 """
 
 import datetime
@@ -77,6 +77,7 @@ class Outgoing(NamedTuple):
 
     @classmethod
     def each(cls, jobs: Iterable["Job"]) -> list["Outgoing"]:
+        """One per job."""
         return [cls([job.pk], job.queue_name, job.priority, job.run_after) for job in jobs]
 
 

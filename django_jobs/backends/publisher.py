@@ -6,12 +6,11 @@ thread and returns. The thread sends what has gathered in one Redis round trip p
 queue; a sent job needs no further write. Jobs whose send failed (Redis down) lose
 their reservation in one UPDATE, and the worker's sweep publishes them. A process
 that dies between the commit and the send leaves its jobs reserved: the sweep sends
-them again once their queue is empty and they are two leases old
-(``HueyBackend.sweep``), and the shim's claim runs each job once.
+them as it sends lost messages, once their queue is empty and they are two leases
+old (``HueyBackend.sweep``); a job sent twice runs once (the shim's claim).
 
-Marking each job published after its send, as this thread once did, cost an UPDATE
-of the whole row: on PostgreSQL one that rewrites all of the table's indexes,
-about as much as the INSERT itself.
+A sent job is not marked published: that UPDATE of the whole row would, on
+PostgreSQL, rewrite all of the table's index entries, about what the INSERT costs.
 
 Between two sends the thread waits ``SEND_INTERVAL``: a job that finds it idle goes
 at once, while under load the jobs of those milliseconds go in one round trip
