@@ -1,6 +1,6 @@
 """Huey mode's outbox: which READY jobs have been published to Redis, and which not."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connections
@@ -13,7 +13,9 @@ from django_jobs.store.plans import by_key_only
 STALE_BATCH = 500
 MARK_BATCH = 500  # ids per UPDATE: well under SQLite's limit of bound parameters
 # ``{status}``: found by primary key, not through an index on status (``plans.by_key_only``).
-MARK_DISPATCHED = "UPDATE {table} SET dispatched_at = %s WHERE {status} = 'READY' AND id IN ({ids})"
+SET_DISPATCHED_AT = (
+    "UPDATE {table} SET dispatched_at = %s WHERE {status} = 'READY' AND id IN ({ids})"
+)
 
 
 class OutboxMixin:
@@ -36,31 +38,34 @@ class OutboxMixin:
         self.mark_dispatched_many([job_id])
 
     def mark_dispatched_many(self, job_ids: list[Any]) -> None:
-        """After a publish: plain statements of up to 500 ids, not ORM updates.
-
-        Every published job is marked, and the ORM's lookup adapted each id at a
-        cost greater than the write's own.
-        """
-        connection = connections[self.using]
-        table = connection.ops.quote_name(Job._meta.db_table)
-        status = by_key_only(connection.vendor, "status")
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        adapt = Job._meta.pk.get_db_prep_value
-        with connection.cursor() as cursor:
-            for start in range(0, len(job_ids), MARK_BATCH):
-                ids = [adapt(job_id, connection) for job_id in job_ids[start : start + MARK_BATCH]]
-                placeholders = ", ".join(["%s"] * len(ids))
-                sql = MARK_DISPATCHED.format(table=table, status=status, ids=placeholders)
-                cursor.execute(sql, [now, *ids])
+        """After a publish of jobs stored unreserved (retries, hand-backs, the sweep's)."""
+        self._set_dispatched_at(job_ids, timezone.now())
 
     def undo_dispatch(self, job_id: Any) -> None:
         self.undo_dispatch_many([job_id])
 
     def undo_dispatch_many(self, job_ids: list[Any]) -> None:
         """The publish failed: leave the jobs for the outbox sweep."""
-        for start in range(0, len(job_ids), MARK_BATCH):
-            batch = job_ids[start : start + MARK_BATCH]
-            self.jobs.filter(pk__in=batch, status=JobStatus.READY).update(dispatched_at=None)
+        self._set_dispatched_at(job_ids, None)
+
+    def _set_dispatched_at(self, job_ids: list[Any], value: datetime | None) -> None:
+        """Plain statements of up to 500 ids, each row found by its primary key.
+
+        Not ORM updates: the ORM's lookup adapted each id at a cost greater than the
+        write's own, and the rows are named by id while they may sit in a backlog
+        the table's statistics have not seen (``plans.by_key_only``).
+        """
+        connection = connections[self.using]
+        table = connection.ops.quote_name(Job._meta.db_table)
+        status = by_key_only(connection.vendor, "status")
+        stored = connection.ops.adapt_datetimefield_value(value)
+        adapt = Job._meta.pk.get_db_prep_value
+        with connection.cursor() as cursor:
+            for start in range(0, len(job_ids), MARK_BATCH):
+                ids = [adapt(job_id, connection) for job_id in job_ids[start : start + MARK_BATCH]]
+                placeholders = ", ".join(["%s"] * len(ids))
+                sql = SET_DISPATCHED_AT.format(table=table, status=status, ids=placeholders)
+                cursor.execute(sql, [stored, *ids])
 
     def undispatched(self, backend_name: str, *, older_than: float, limit: int) -> list[Job]:
         """READY jobs never published (Redis was down, or rescued/released since)."""

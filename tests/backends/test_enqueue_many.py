@@ -112,6 +112,18 @@ def test_marking_a_batch_published_finds_its_rows_by_primary_key():
     assert Job.objects.filter(dispatched_at__isnull=False).count() == 3
 
 
+def test_giving_a_batch_back_to_the_sweep_finds_its_rows_by_primary_key():
+    """A failed send's jobs may sit in a backlog the statistics have not seen yet."""
+    calls = [((n, n), {}) for n in range(BACKLOG)]
+    ids = [r.id for r in api.enqueue_many(tasks.add, calls)][:3]
+    JobStore().mark_dispatched_many(ids)
+    with CaptureQueriesContext(connection) as queries:
+        JobStore().undo_dispatch_many(ids)
+    (update,) = [query["sql"] for query in queries.captured_queries]
+    assert_found_by_primary_key(update)
+    assert not Job.objects.filter(dispatched_at__isnull=False).exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_huey_mode_publishes_a_batch_in_one_round_trip_and_in_order(huey_settings, monkeypatch):
     from django_jobs.backends import huey as huey_backend
