@@ -141,6 +141,13 @@ class JobsBackend(BaseTaskBackend):
         )
 
     def _new_job(self, task: Task, args: list[Any], kwargs: dict[str, Any]) -> "Job":
+        """The job ``enqueue`` stores, already dispatched (``dispatched_at``).
+
+        Its transport is the row itself in database mode; in huey mode the publish
+        after commit is reserved by it and needs no write of its own (only a failed
+        send gives the job back to the sweep, ``publisher.py``). Either way the job
+        stays out of the outbox index, which the sweep reads on every heartbeat.
+        """
         from django_jobs.models import Job
 
         now = timezone.now()
@@ -153,6 +160,7 @@ class JobsBackend(BaseTaskBackend):
             args=args,
             kwargs=kwargs,
             enqueued_at=now,
+            dispatched_at=now,
             run_after=task.run_after or now,
             max_attempts=getattr(task, "max_attempts", None) or get_settings().MAX_ATTEMPTS,
             backoff=getattr(task, "backoff", None),

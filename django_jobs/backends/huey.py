@@ -34,7 +34,6 @@ from django.utils import timezone
 from django_jobs.backends.base import JobsBackend
 from django_jobs.backends.publisher import Publisher
 from django_jobs.backends.redis import SignedJSONSerializer, connection_pool
-from django_jobs.compat import Task
 from django_jobs.conf import get_settings
 
 if TYPE_CHECKING:
@@ -134,16 +133,6 @@ class HueyBackend(JobsBackend):
         return huey
 
     # -- publishing ------------------------------------------------------------
-
-    def _new_job(self, task: Task, args: list[Any], kwargs: dict[str, Any]) -> "Job":
-        """A fresh job, stored with its publication reserved (``dispatched_at``).
-
-        The publish after commit then needs no write of its own; only a failed send
-        gives the job back to the sweep (``publisher.py``).
-        """
-        job = super()._new_job(task, args, kwargs)
-        job.dispatched_at = job.enqueued_at
-        return job
 
     def dispatch(self, job: "Job", store: "JobStore") -> "Job":
         """Publish on commit; a job stored unreserved (requeued, run now) is reserved first."""
@@ -273,8 +262,8 @@ class HueyBackend(JobsBackend):
     def _queues_with_empty_redis_queue(self, store: "JobStore") -> list[str]:
         # A due job published long ago whose queue is empty lost its message (e.g. Redis
         # restarted without persistence). A non-empty queue just means a backlog.
-        queues = store.jobs.due().filter(backend_name=self.alias).values_list("queue_name")
-        return [q for (q,) in queues.distinct() if self.huey(q).storage.queue_size() == 0]
+        queues = store.queues_with_due_jobs(self.alias)
+        return [q for q in queues if self.huey(q).storage.queue_size() == 0]
 
     def run_queued(self, store: "JobStore", *, include_scheduled: bool, max_jobs: int) -> int:
         """For tests: take this backend's messages off Redis and run them in this thread."""

@@ -76,6 +76,8 @@ class Job(models.Model):
     worker_id = models.CharField(max_length=64, null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     cancel_requested = models.BooleanField(default=False)
+    # When the job went to its transport (a fresh job: when it was stored); NULL while a
+    # requeued, released or unsent huey-mode job waits for the outbox sweep.
     dispatched_at = models.DateTimeField(null=True, blank=True)
 
     unique_key = models.CharField(max_length=255, null=True, blank=True)
@@ -99,6 +101,13 @@ class Job(models.Model):
                 fields=["backend_name", "-priority", "run_after", "id"],
                 condition=Q(status="READY"),
                 name="django_jobs_due_idx",
+            ),
+            # Huey mode's outbox: READY jobs not yet published, which are few (a fresh job
+            # is stored published), so every worker's sweep reads only them.
+            models.Index(
+                fields=["backend_name", "-priority", "run_after"],
+                condition=Q(status="READY", dispatched_at__isnull=True),
+                name="django_jobs_outbox_idx",
             ),
             models.Index(
                 fields=["lease_expires_at"],

@@ -24,9 +24,26 @@ def assert_found_by_primary_key(sql: str) -> None:
     )
 
 
+def plan_steps(sql: str) -> list[str]:
+    """The steps of ``sql``'s plan, its subqueries' included.
+
+    On PostgreSQL the statement runs (``EXPLAIN ANALYZE``): the plan of a recursive
+    query's subquery is shown only then.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            return [row[-1] for row in cursor.fetchall()]
+        cursor.execute(f"EXPLAIN (ANALYZE, VERBOSE) {sql}")
+        return [row[0].strip().removeprefix("->").strip() for row in cursor.fetchall()]
+
+
 def sqlite_whole_reads(sql: str) -> list[str]:
     """The steps of ``sql``'s SQLite plan that read a whole table or index, or sort rows."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
-        steps = [row[-1] for row in cursor.fetchall()]
-    return [step for step in steps if step.startswith("SCAN") or "TEMP B-TREE" in step]
+    return [step for step in plan_steps(sql) if step.startswith("SCAN") or "TEMP B-TREE" in step]
+
+
+def job_table_whole_reads(sql: str) -> list[str]:
+    """The steps of ``sql``'s plan that read the whole job table or sort its rows."""
+    whole = ("SCAN django_jobs_job", "TEMP B-TREE", "Seq Scan", "Sort")
+    return [step for step in plan_steps(sql) if any(word in step for word in whole)]

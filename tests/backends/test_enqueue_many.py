@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime
+import uuid
 from unittest import mock
 
 import pytest
@@ -105,6 +106,7 @@ def test_marking_a_batch_published_finds_its_rows_by_primary_key():
     """Not by walking every READY row (a whole backlog) through an index on status."""
     calls = [((n, n), {}) for n in range(BACKLOG)]
     ids = [r.id for r in api.enqueue_many(tasks.add, calls)][:3]
+    Job.objects.update(dispatched_at=None)  # the whole backlog waits for the sweep
     with CaptureQueriesContext(connection) as queries:
         JobStore().mark_dispatched_many(ids)
     (update,) = [query["sql"] for query in queries.captured_queries]
@@ -116,12 +118,13 @@ def test_giving_a_batch_back_to_the_sweep_finds_its_rows_by_primary_key():
     """A failed send's jobs may sit in a backlog the statistics have not seen yet."""
     calls = [((n, n), {}) for n in range(BACKLOG)]
     ids = [r.id for r in api.enqueue_many(tasks.add, calls)][:3]
-    JobStore().mark_dispatched_many(ids)
     with CaptureQueriesContext(connection) as queries:
         JobStore().undo_dispatch_many(ids)
     (update,) = [query["sql"] for query in queries.captured_queries]
     assert_found_by_primary_key(update)
-    assert not Job.objects.filter(dispatched_at__isnull=False).exists()
+    assert set(Job.objects.filter(dispatched_at__isnull=True).values_list("pk", flat=True)) == {
+        uuid.UUID(job_id) for job_id in ids
+    }
 
 
 @pytest.mark.django_db(transaction=True)
@@ -182,11 +185,11 @@ def test_a_batch_stores_the_same_rows_as_single_enqueues():
     batch = [
         Job.objects.get(pk=r.id) for r in api.enqueue_many(task, [((1,), {"n": {"deep": [1]}})] * 2)
     ]
-    skip = {"id", "enqueued_at", "run_after"}
+    skip = {"id", "enqueued_at", "run_after", "dispatched_at"}
     fields = [f.attname for f in Job._meta.concrete_fields if f.attname not in skip]
     for job in batch:
         assert [getattr(job, f) for f in fields] == [getattr(single, f) for f in fields]
-        assert job.id.version == 7 and job.run_after == job.enqueued_at
+        assert job.id.version == 7 and job.run_after == job.enqueued_at == job.dispatched_at
     assert len({single.id, *(job.id for job in batch)}) == 3
 
 

@@ -15,6 +15,7 @@ from django_jobs.models import Job
 from django_jobs.store import JobStore
 from django_jobs.testing import run_until_empty
 from tests import tasks
+from tests.backends.test_enqueue_many import count_redis_commands
 from tests.settings import TEST_QUEUES
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +128,20 @@ def test_a_requeued_job_is_reserved_then_published_once(huey_settings):
     task_backends["default"].sweep(JobStore(), older_than=0)  # finds nothing left to send
     assert task_backends["default"].huey("default").storage.queue_size() == 1
     assert run_until_empty() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sweep_asks_redis_once_per_queue_whatever_its_backlog(huey_settings):
+    """Lost messages are looked for in queues whose Redis queue is empty: one question
+    per queue holding due jobs, not one per job, on every worker's every heartbeat."""
+    for n in range(20):
+        tasks.add.enqueue(n, n)  # each with its own enqueue time
+    tasks.add.using(queue_name="emails").enqueue(0, 0)
+    assert process_publisher.flush(timeout=10)
+    backend = task_backends["default"]
+    with (
+        count_redis_commands(backend.huey("default")) as to_default,
+        count_redis_commands(backend.huey("emails")) as to_emails,
+    ):
+        assert backend.sweep(JobStore(), older_than=0) == 0
+    assert (len(to_default), len(to_emails)) == (1, 1), (to_default, to_emails)
