@@ -1,9 +1,7 @@
 """``api.enqueue_many``: one call, many jobs, every mode; all or nothing on bad input."""
 
-import contextlib
 import datetime
 import uuid
-from unittest import mock
 
 import pytest
 from django.db import connection, transaction
@@ -19,6 +17,7 @@ from django_jobs.store import JobStore, inserts
 from django_jobs.testing import capture_jobs, run_until_empty
 from tests import tasks
 from tests.backends.plans import BACKLOG, assert_found_by_primary_key
+from tests.backends.redis_commands import count_redis_commands
 
 pytestmark = pytest.mark.django_db
 
@@ -244,28 +243,6 @@ def test_a_batch_stores_every_value_as_one_by_one_enqueue_does():
         mine, other = stored[ours.id], stored[theirs.id]
         assert (mine.args, mine.kwargs) == (other.args, other.kwargs)
         assert repr(mine.args) == repr(other.args)  # -0.0 stays -0.0, 0.1 stays 0.1
-
-
-@contextlib.contextmanager
-def count_redis_commands(huey):
-    """The commands ``huey``'s storage sends in the block: "pipeline" for a whole pipeline."""
-    sent: list[str] = []
-    connection = huey.storage.conn
-    execute_command, pipeline = connection.execute_command, connection.pipeline
-
-    def single(*args, **kwargs):
-        sent.append(args[0])
-        return execute_command(*args, **kwargs)
-
-    def batched(*args, **kwargs):
-        sent.append("pipeline")
-        return pipeline(*args, **kwargs)
-
-    with (
-        mock.patch.object(connection, "execute_command", single),
-        mock.patch.object(connection, "pipeline", batched),
-    ):
-        yield sent
 
 
 def test_a_batchs_jobs_read_as_its_stored_rows_and_save_as_updates():

@@ -15,7 +15,7 @@ from django_jobs.models import Job
 from django_jobs.store import JobStore
 from django_jobs.testing import run_until_empty
 from tests import tasks
-from tests.backends.test_enqueue_many import count_redis_commands
+from tests.backends.redis_commands import count_redis_commands
 from tests.settings import TEST_QUEUES
 
 pytestmark = pytest.mark.django_db
