@@ -1,6 +1,7 @@
 """``api.enqueue_many``: one call, many jobs, every mode; all or nothing on bad input."""
 
 import datetime
+import gc
 import uuid
 
 import pytest
@@ -62,6 +63,33 @@ def test_one_bad_call_stores_nothing(calls, error):
     with pytest.raises(error):
         api.enqueue_many(tasks.add, calls)
     assert not Job.objects.exists()
+
+
+def test_a_batch_is_built_without_pausing_for_the_garbage_collector(mode):
+    """A batch's results live until it returns: collecting meanwhile only walks them.
+
+    The one collection allowed is the young generation's, due once the collector is back.
+    """
+    calls = [((n, n), {}) for n in range(1000)]
+    collections = []
+
+    def count(phase: str, info: dict) -> None:
+        collections.extend([info["generation"]] * (phase == "start"))
+
+    gc.callbacks.append(count)
+    try:
+        results = api.enqueue_many(tasks.add, calls)
+    finally:
+        gc.callbacks.remove(count)
+    assert len(results) == 1000
+    assert collections in ([], [0])
+    assert gc.isenabled()
+
+
+def test_a_refused_batch_leaves_the_collector_on():
+    with pytest.raises(TypeError):
+        api.enqueue_many(tasks.add, [((1, 2), {}), [1, 2]])
+    assert gc.isenabled()
 
 
 def test_unique_tasks_are_refused():
