@@ -11,7 +11,7 @@ takes a batch also records it in the worker's *taken* hash (member -> score and 
 and the worker's id in the backend's *takers* set, and forgets the previous batch, which
 its claim has settled by then (claimed, dropped, scheduled or put back). A worker killed
 between taking and claiming leaves its batch recorded (a message the blocking wait took is
-recorded by the take that hands it out, moments later); once its heartbeat is a lease old,
+sent to be recorded before its claim is sent, ``taking_held``); once its heartbeat is a lease old,
 ``recover_abandoned`` (every worker's maintenance tick) puts those messages back in their
 places. A message a settled batch recorded comes back at most as a duplicate, which the
 claim by id drops.
@@ -20,11 +20,12 @@ claim by id drops.
 import datetime
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from django_jobs.backends.huey import HueyBackend
 from django_jobs.models import Job
@@ -133,14 +134,53 @@ class QueueReader:
         wanted = limit - len(taken) if names else 0
         if not taken and not wanted:
             return []
-        keys = [self._taken_key(self.worker_id), self._takers_key]
-        keys += [self._key_of[name] for name in names]
-        held = [part for m in taken + self.held for part in (m.member, self._record(m))]
-        popped = self._take_script(keys=keys, args=[wanted, self.worker_id, *held])
+        keys = self._record_keys() + [self._key_of[name] for name in names]
+        popped = self._take_script(keys=keys, args=self._take_args(wanted, taken + self.held))
         for at in range(0, len(popped), 3):
             index, member, score = popped[at : at + 3]
             taken.append(Message(names[index - 1], member, float(score)))
         return taken
+
+    @contextmanager
+    def taking_held(self, limit: int) -> Iterator[list[Message]]:
+        """Up to ``limit`` of the messages waiting took, recorded while the caller claims them.
+
+        ``take`` records them too, but its round trip to Redis comes before the claim's
+        to the database. Here the record (the take script asking for no more messages)
+        is sent before the block and its reply read after it, so the two round trips
+        overlap: the message that woke an idle worker starts that much sooner, and its
+        record still leaves for Redis before its claim leaves for the database.
+        """
+        keys, args = self._record_keys(), self._take_args(0, self.held)
+        pool = self._conn.connection_pool
+        connection = pool.get_connection()
+        try:
+            connection.send_command("EVALSHA", self._take_script.sha, len(keys), *keys, *args)
+        except BaseException:
+            connection.disconnect()
+            pool.release(connection)
+            raise
+        taken, self.held = self.held[:limit], self.held[limit:]
+        try:
+            yield taken
+        finally:
+            try:
+                connection.read_response()
+            except NoScriptError:  # Redis has forgotten the script (a restart): record now
+                self._take_script(keys=keys, args=args)
+            except BaseException:
+                connection.disconnect()
+                raise
+            finally:
+                pool.release(connection)
+
+    def _record_keys(self) -> list[str]:
+        return [self._taken_key(self.worker_id), self._takers_key]
+
+    def _take_args(self, wanted: int, held: list[Message]) -> list[Any]:
+        """``TAKE_SCRIPT``'s arguments: how many to pop, and the held messages' records."""
+        records = [part for m in held for part in (m.member, self._record(m))]
+        return [wanted, self.worker_id, *records]
 
     def put_back(self, messages: list[Message]) -> None:
         """Return taken messages to their queues, with their places (prefix and score)."""

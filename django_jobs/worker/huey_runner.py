@@ -26,7 +26,12 @@ from django_jobs.backends.huey import HueyBackend
 from django_jobs.execution import Outcome
 from django_jobs.models import Job
 from django_jobs.models import Worker as WorkerRow
-from django_jobs.worker.huey_queues import WAIT_SLICE, QueueReader, ScheduledMessageMover
+from django_jobs.worker.huey_queues import (
+    WAIT_SLICE,
+    Message,
+    QueueReader,
+    ScheduledMessageMover,
+)
 from django_jobs.worker.maintenance import Maintenance
 from django_jobs.worker.options import WorkerOptions
 from django_jobs.worker.pool import JobPool
@@ -80,22 +85,33 @@ class HueyWorker(Worker):
 
     def _claim_due(self, limit: int) -> list[Job]:
         """Take messages and claim their jobs; messages of jobs not claimable are dropped
-        (duplicates, cancelled jobs), so take again until a job is claimed or none is left."""
-        while messages := self.reader.take(limit, self._paused_queues()):
-            due, job_ids = self.reader.read(messages)
-            try:
-                jobs = self.store.claim_by_id(
-                    job_ids,
-                    worker_id=self.id,
-                    lease_seconds=self.settings.LEASE_SECONDS,
-                    due_only=True,
-                )
-            except DatabaseError:
-                self.reader.put_back(due)
-                raise
+        (duplicates, cancelled jobs), so take again until a job is claimed or none is left.
+
+        What waiting took is claimed first, its record sent to Redis alongside.
+        """
+        if self.reader.held:
+            with self.reader.taking_held(limit) as messages:
+                jobs = self._claim_messages(messages)
             if jobs:
                 return jobs
+        while messages := self.reader.take(limit, self._paused_queues()):
+            if jobs := self._claim_messages(messages):
+                return jobs
         return []
+
+    def _claim_messages(self, messages: list[Message]) -> list[Job]:
+        """Claim the jobs of taken messages; if the database fails, the messages go back."""
+        due, job_ids = self.reader.read(messages)
+        try:
+            return self.store.claim_by_id(
+                job_ids,
+                worker_id=self.id,
+                lease_seconds=self.settings.LEASE_SECONDS,
+                due_only=True,
+            )
+        except DatabaseError:
+            self.reader.put_back(due)
+            raise
 
     def _claimable_now(self) -> bool:
         return bool(self.reader.held) or super()._claimable_now()

@@ -17,7 +17,7 @@ from django_jobs.backends.huey import process_publisher
 from django_jobs.compat import task_backends
 from django_jobs.models import Job, Worker
 from django_jobs.store import JobStore
-from django_jobs.worker.huey_queues import QueueReader
+from django_jobs.worker.huey_queues import TAKE_SCRIPT, QueueReader
 from django_jobs.worker.huey_runner import HueyWorker
 from django_jobs.worker.options import WorkerOptions
 from django_jobs.worker.pool import JobPool
@@ -345,3 +345,76 @@ def test_a_forged_taken_record_cannot_write_outside_the_backends_queues(backend)
     assert survivor.recover_abandoned(lambda takers: set()) == 0
     assert client.exists("victim") == 0
     assert client.exists(taken) == 0  # read once, then gone
+
+
+def test_what_waiting_took_is_claimed_while_its_record_travels(backend, monkeypatch):
+    """The record's round trip to Redis overlaps the claim's instead of coming before it."""
+    result = tasks.record.enqueue(1)
+    sent(result)
+    worker = huey_worker()
+    worker._paused_queues()
+    redis.Redis.from_url(backend.options["REDIS_URL"]).script_load(TAKE_SCRIPT)
+    worker.reader.wait(5, threading.Event())
+    events = []
+    send_command, read_response = redis.Connection.send_command, redis.Connection.read_response
+    claim_by_id = worker.store.claim_by_id
+
+    def ours() -> bool:  # not the publisher thread's
+        return threading.current_thread() is threading.main_thread()
+
+    def spy_send(connection, *args, **kwargs):  # the take script; not a new connection's hello
+        send_command(connection, *args, **kwargs)
+        events.extend(["send EVALSHA"] * (args[0] == "EVALSHA" and ours()))
+
+    def spy_read(connection, *args, **kwargs):  # the reply to the take script
+        events.extend(["read"] * ("send EVALSHA" in events and ours()))
+        return read_response(connection, *args, **kwargs)
+
+    def spy_claim(*args, **kwargs):
+        events.append("claim")
+        return claim_by_id(*args, **kwargs)
+
+    monkeypatch.setattr(redis.Connection, "send_command", spy_send)
+    monkeypatch.setattr(redis.Connection, "read_response", spy_read)
+    monkeypatch.setattr(worker.store, "claim_by_id", spy_claim)
+    assert [str(job.pk) for job in worker._claim(4)] == sent(result)
+    assert events == ["send EVALSHA", "claim", "read"]
+    assert worker.reader.held == []
+
+
+@pytest.mark.parametrize("scripts", ["loaded", "flushed"])
+def test_a_worker_killed_claiming_what_waiting_took_leaves_it_recorded(backend, scripts):
+    result = tasks.record.enqueue(1)
+    sent(result)
+    killed = huey_worker()
+    killed.reader.wait(5, threading.Event())
+    if scripts == "flushed":  # Redis restarted since the worker loaded its scripts
+        redis.Redis.from_url(backend.options["REDIS_URL"]).script_flush()
+
+    def killed_here(*args, **kwargs):
+        raise SystemExit("killed")
+
+    killed.store.claim_by_id = killed_here
+    with pytest.raises(SystemExit):
+        killed._claim(4)
+    assert backend.huey("default").storage.queue_size() == 0
+    survivor = QueueReader(backend, ["default"], worker_id="w1")
+    assert survivor.recover_abandoned(lambda takers: set()) == 1
+    assert job_ids_of(survivor, survivor.take(4)) == sent(result)
+
+
+def test_a_claim_the_database_refuses_puts_back_what_waiting_took(backend, monkeypatch):
+    result = tasks.record.enqueue(1)
+    sent(result)
+    worker = huey_worker()
+    worker.reader.wait(5, threading.Event())
+
+    def refuse(*args, **kwargs):
+        raise DatabaseError("database is away")
+
+    monkeypatch.setattr(worker.store, "claim_by_id", refuse)
+    with pytest.raises(DatabaseError):
+        worker._claim(4)
+    assert backend.huey("default").storage.queue_size() == 1
+    monkeypatch.undo()
+    assert [str(job.pk) for job in worker._claim(4)] == sent(result)
