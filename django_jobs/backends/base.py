@@ -103,20 +103,21 @@ class JobsBackend(BaseTaskBackend):
         _check_importable(task)
         if getattr(task, "unique_key", None) is not None:
             raise InvalidTask("enqueue_many() does not take unique jobs: enqueue them one by one.")
-        with collector_paused():  # the batch's objects all live until it returns
-            arguments = [self._prepare(task, *_call(call)) for call in calls]
-            template = self._new_job(task, [], {})
-            job_task = task_for_job(template, task)  # the same for every job of the batch
-            store = JobStore()
-            with transaction.atomic(using=store.using):
+        store = JobStore()
+        with transaction.atomic(using=store.using):
+            with collector_paused():  # what the batch builds lives until it returns
+                arguments = [self._prepare(task, *_call(call)) for call in calls]
+                template = self._new_job(task, [], {})
+                job_task = task_for_job(template, task)  # the same for every job of the batch
                 ids = store.create_alike(template, arguments)
                 results = _alike_results(store, template, ids, arguments, job_task)
                 for result in results:
                     task_enqueued.send(type(self), task_result=result)
-                dispatched = self.dispatch_alike(template, ids, arguments, store)
-            if dispatched is None:  # unchanged by dispatching (queued modes)
-                return results
-            return [to_task_result(job, task) for job in dispatched]
+            # Immediate mode runs the jobs here: their own garbage is the collector's again.
+            dispatched = self.dispatch_alike(template, ids, arguments, store)
+        if dispatched is None:  # unchanged by dispatching (queued modes)
+            return results
+        return [to_task_result(job, task) for job in dispatched]
 
     def dispatch_alike(
         self,

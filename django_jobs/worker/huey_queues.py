@@ -11,8 +11,8 @@ takes a batch also records it in the worker's *taken* hash (member -> score and 
 and the worker's id in the backend's *takers* set, and forgets the previous batch, which
 its claim has settled by then (claimed, dropped, scheduled or put back). A worker killed
 between taking and claiming leaves its batch recorded (a message the blocking wait took is
-sent to be recorded before its claim is sent, ``taking_held``); once its heartbeat is a lease old,
-``recover_abandoned`` (every worker's maintenance tick) puts those messages back in their
+recorded by a script sent ahead of its claim, ``taking_held``); once its heartbeat is a lease
+old, ``recover_abandoned`` (every worker's maintenance tick) puts those messages back in their
 places. A message a settled batch recorded comes back at most as a duplicate, which the
 claim by id drops.
 """

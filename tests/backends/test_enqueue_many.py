@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from django_jobs import api
 from django_jobs.backends.huey import process_publisher
-from django_jobs.compat import TASKS_PACKAGE, InvalidTask, TaskResultStatus, django_task
+from django_jobs.compat import (
+    TASKS_PACKAGE,
+    InvalidTask,
+    TaskResultStatus,
+    django_task,
+    task_started,
+)
 from django_jobs.exceptions import InvalidPayload
 from django_jobs.models import Job
 from django_jobs.store import JobStore, inserts
@@ -65,6 +71,7 @@ def test_one_bad_call_stores_nothing(calls, error):
     assert not Job.objects.exists()
 
 
+@pytest.mark.parametrize("mode", ["database", "huey"], indirect=True)
 def test_a_batch_is_built_without_pausing_for_the_garbage_collector(mode):
     """A batch's results live until it returns: collecting meanwhile only walks them.
 
@@ -84,6 +91,22 @@ def test_a_batch_is_built_without_pausing_for_the_garbage_collector(mode):
     assert len(results) == 1000
     assert collections in ([], [0])
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("mode", ["immediate"], indirect=True)
+def test_jobs_run_inside_a_batch_run_with_the_collector_on(mode):
+    """Their own garbage, cycles included, is theirs: only the batch's building pauses it."""
+    seen = []
+
+    def started(sender, task_result, **kwargs):
+        seen.append(gc.isenabled())
+
+    task_started.connect(started)
+    try:
+        api.enqueue_many(tasks.add, [((n, n), {}) for n in range(3)])
+    finally:
+        task_started.disconnect(started)
+    assert seen == [True, True, True]
 
 
 def test_a_refused_batch_leaves_the_collector_on():
