@@ -6,7 +6,8 @@
 script explains ours: for each setup, one ``run_jobs --concurrency 4`` worker
 (``bench/memory_probe.py``) runs no-op jobs, enqueued 5,000 per ``enqueue_many``, and
 after each mark, with every job's success written, it reports its resident memory, the
-memory blocks Python's allocator holds, and the memory SQLite holds (each connection's
+memory blocks Python's allocator holds, the arenas that allocator has mapped for small
+objects and the memory in use in them, and the memory SQLite holds (each connection's
 page cache grows up to SQLite's default of 2,000 KiB as the database grows, then stays).
 """
 
@@ -97,9 +98,11 @@ def render(name: str, reports: list[dict]) -> list[str]:
         sqlite = report["sqlite"]
         sqlite_text = "-" if sqlite is None else f"{sqlite / MiB:.1f}"
         without = (report["rss"] - (sqlite or 0)) / MiB
+        arenas, in_use = report["arenas"]
         lines.append(
             f"  {report['jobs']:>9,} {report['rss'] / MiB:9.1f} {sqlite_text:>10} "
-            f"{without:13.1f} {report['python_blocks']:>14,}"
+            f"{without:13.1f} {report['python_blocks']:>14,} {arenas / MiB:11.1f} "
+            f"{in_use / MiB:11.1f}"
         )
     return lines
 
@@ -125,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
             postgres.cleanup()
     print(f"one worker, run_jobs --concurrency 4, no-op jobs; {os.cpu_count()} CPUs")
     titles = f"{'jobs':>9} {'RSS MiB':>9} {'SQLite MiB':>10} {'RSS - SQLite':>13}"
-    print(f"  {titles} {'Python blocks':>14}")
+    print(f"  {titles} {'Python blocks':>14} {'arenas MiB':>11} {'in use MiB':>11}")
     for name, reports in results.items():
         print("\n".join(render(name, reports)))
 
