@@ -167,10 +167,13 @@ def test_messages_of_jobs_not_claimable_are_skipped_for_the_next(backend):
     assert [str(job.pk) for job in worker._claim(1)] == sent(ready)
 
 
-def test_a_claim_the_database_refuses_puts_the_messages_back(backend, monkeypatch):
+@pytest.mark.parametrize("held", [0, 1], ids=["taken", "one the wait took"])
+def test_a_claim_the_database_refuses_puts_the_messages_back(backend, monkeypatch, held):
     results = [tasks.record.enqueue(n) for n in range(3)]
     sent(*results)
     worker = huey_worker()
+    for _ in range(held):
+        worker.reader.wait(5, threading.Event())
 
     def refuse(*args, **kwargs):
         raise DatabaseError("database is away")
@@ -401,20 +404,3 @@ def test_a_worker_killed_claiming_what_waiting_took_leaves_it_recorded(backend, 
     survivor = QueueReader(backend, ["default"], worker_id="w1")
     assert survivor.recover_abandoned(lambda takers: set()) == 1
     assert job_ids_of(survivor, survivor.take(4)) == sent(result)
-
-
-def test_a_claim_the_database_refuses_puts_back_what_waiting_took(backend, monkeypatch):
-    result = tasks.record.enqueue(1)
-    sent(result)
-    worker = huey_worker()
-    worker.reader.wait(5, threading.Event())
-
-    def refuse(*args, **kwargs):
-        raise DatabaseError("database is away")
-
-    monkeypatch.setattr(worker.store, "claim_by_id", refuse)
-    with pytest.raises(DatabaseError):
-        worker._claim(4)
-    assert backend.huey("default").storage.queue_size() == 1
-    monkeypatch.undo()
-    assert [str(job.pk) for job in worker._claim(4)] == sent(result)
