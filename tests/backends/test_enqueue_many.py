@@ -76,7 +76,8 @@ def test_one_bad_call_stores_nothing(calls, error):
 def test_a_batch_is_built_without_pausing_for_the_garbage_collector(mode):
     """A batch's results live until it returns: collecting meanwhile only walks them.
 
-    The one collection allowed is the young generation's, due once the collector is back.
+    The one collection allowed is a young one (not of the whole process), due once the
+    collector is back.
     """
     api.enqueue_many(tasks.add, [((0, 0), {})])  # what a first batch imports, imported
     calls = [((n, n), {}) for n in range(1000)]
@@ -93,7 +94,7 @@ def test_a_batch_is_built_without_pausing_for_the_garbage_collector(mode):
     finally:
         gc.callbacks.remove(count)
     assert len(results) == 1000
-    assert collections in ([], [0])
+    assert len(collections) <= 1 and 2 not in collections
     assert gc.isenabled()
 
 
