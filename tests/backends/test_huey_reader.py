@@ -404,3 +404,24 @@ def test_a_worker_killed_claiming_what_waiting_took_leaves_it_recorded(backend, 
     survivor = QueueReader(backend, ["default"], worker_id="w1")
     assert survivor.recover_abandoned(lambda takers: set()) == 1
     assert job_ids_of(survivor, survivor.take(4)) == sent(result)
+
+
+def test_a_record_redis_refuses_keeps_what_waiting_took(backend, monkeypatch):
+    result = tasks.record.enqueue(1)
+    sent(result)
+    worker = huey_worker()
+    worker.reader.wait(5, threading.Event())
+    send_command = redis.Connection.send_command
+
+    def redis_away(connection, *args, **kwargs):
+        if args[0] == "EVALSHA":
+            raise redis.ConnectionError("Redis is away")
+        return send_command(connection, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Connection, "send_command", redis_away)
+    with pytest.raises(redis.ConnectionError):
+        worker._claim(4)
+    assert len(worker.reader.held) == 1
+    assert Job.objects.get(pk=result.id).status == "READY"
+    monkeypatch.undo()
+    assert [str(job.pk) for job in worker._claim(4)] == sent(result)
