@@ -25,6 +25,7 @@ from django_jobs.compat import (
     task_enqueued,
 )
 from django_jobs.conf import get_settings
+from django_jobs.ids import new_job_ids
 from django_jobs.jobtask import JobTask, class_path, validate_fields, validate_options
 from django_jobs.payload import PreparedArguments, prepare
 
@@ -109,15 +110,26 @@ class JobsBackend(BaseTaskBackend):
                 arguments = [self._prepare(task, *_call(call)) for call in calls]
                 template = self._new_job(task, [], {})
                 job_task = task_for_job(template, task)  # the same for every job of the batch
-                ids = store.create_alike(template, arguments)
+                ids = new_job_ids(len(arguments))
+                prepared = self.prepare_alike(template, ids)  # runs while the INSERT does
+                store.create_alike(template, arguments, ids)
                 results = _alike_results(store, template, ids, arguments, job_task)
                 for result in results:
                     task_enqueued.send(type(self), task_result=result)
             # Immediate mode runs the jobs here: their own garbage is the collector's again.
-            dispatched = self.dispatch_alike(template, ids, arguments, store)
+            dispatched = self.dispatch_alike(template, ids, arguments, store, prepared)
         if dispatched is None:  # unchanged by dispatching (queued modes)
             return results
         return [to_task_result(job, task) for job in dispatched]
+
+    def prepare_alike(self, template: "Job", ids: list[Any]) -> Any:
+        """Start what dispatching a batch needs before its INSERT; given to ``dispatch_alike``.
+
+        The database driver releases the GIL while it INSERTs the batch, so work
+        started here on a thread of its own (``ahead.Ahead``) runs meanwhile on
+        another core. Nothing to start by default (None).
+        """
+        return None
 
     def dispatch_alike(
         self,
@@ -125,6 +137,7 @@ class JobsBackend(BaseTaskBackend):
         ids: list[Any],
         arguments: list[PreparedArguments],
         store: "JobStore",
+        prepared: Any = None,
     ) -> list["Job"] | None:
         """Send a batch ``create_alike`` stored on its way: ``dispatch()`` each job.
 

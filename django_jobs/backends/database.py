@@ -33,7 +33,12 @@ class DatabaseBackend(JobsBackend):
         return job
 
     def dispatch_alike(
-        self, template: "Job", ids: list[Any], arguments: list[Any], store: "JobStore"
+        self,
+        template: "Job",
+        ids: list[Any],
+        arguments: list[Any],
+        store: "JobStore",
+        prepared: Any = None,
     ) -> None:
         """One wake-up for the whole batch; no ``Job`` objects are needed."""
         if ids:

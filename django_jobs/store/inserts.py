@@ -49,14 +49,18 @@ def insert_job(using: str, job: Job, *, wake: str | None = None) -> None:
 
 
 def insert_alike(
-    using: str, template: Job, arguments: Sequence[tuple[Any, Any, str, str]]
+    using: str,
+    template: Job,
+    arguments: Sequence[tuple[Any, Any, str, str]],
+    ids: Sequence[uuid.UUID] | None = None,
 ) -> list[uuid.UUID]:
     """INSERT one job per ``(args, kwargs, args_json, kwargs_json)``, else like ``template``.
 
     ``enqueue_many`` stores thousands of jobs that differ only in id and arguments:
     every other column is adapted once and the arguments are stored as the JSON
-    text their check already made. Returns the new ids; no ``Job`` object is built,
-    as database mode needs none (``alike_jobs`` makes them where a backend does).
+    text their check already made. Returns the new ids (``ids`` if given, one per
+    call); no ``Job`` object is built, as database mode needs none (``alike_jobs``
+    makes them where a backend does).
     """
     connection = connections[using]
     fields = Job._meta.concrete_fields
@@ -65,7 +69,7 @@ def insert_alike(
     ]
     attnames = [field.attname for field in fields]
     varying = tuple(attnames.index(name) for name in ("id", "args", "kwargs"))
-    ids = new_job_ids(len(arguments))
+    ids = new_job_ids(len(arguments)) if ids is None else list(ids)
     key = fields[varying[0]]
     rows = [
         (key.get_db_prep_save(job_id, connection), args_json, kwargs_json)

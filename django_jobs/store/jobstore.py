@@ -71,11 +71,17 @@ class JobStore(OutboxMixin, RetentionMixin):
         raise conflict
 
     def create_alike(
-        self, template: Job, arguments: Sequence[tuple[Any, Any, str, str]]
+        self,
+        template: Job,
+        arguments: Sequence[tuple[Any, Any, str, str]],
+        ids: Sequence[UUID] | None = None,
     ) -> list[UUID]:
         """Insert one job per ``(args, kwargs, args_json, kwargs_json)`` (``payload.prepare``),
-        like ``template`` otherwise (no unique key); return their ids."""
-        return insert_alike(self.using, template, arguments)
+        like ``template`` otherwise (no unique key); return their ids.
+
+        ``ids`` (``ids.new_job_ids``) are for a caller that needs them before the INSERT.
+        """
+        return insert_alike(self.using, template, arguments, ids)
 
     def alike_jobs(
         self, template: Job, ids: Sequence[UUID], arguments: Sequence[tuple[Any, ...]]

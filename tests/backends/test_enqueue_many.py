@@ -183,8 +183,21 @@ def test_giving_a_batch_back_to_the_sweep_finds_its_rows_by_primary_key():
     }
 
 
+@pytest.fixture(params=["signed during the INSERT", "signed at the send"])
+def signing(request, monkeypatch):
+    """Huey mode signs a big batch's messages on a thread of their own while its INSERT
+    runs, and a small one's as it sends them: every batch test holds for both."""
+    from django_jobs.backends import huey as huey_backend
+
+    ahead = request.param == "signed during the INSERT"
+    monkeypatch.setattr(huey_backend, "SIGN_AHEAD_FROM", 1 if ahead else 10**9)
+    monkeypatch.setattr(huey_backend, "SIGN_PIECE", 7)  # several pieces in a small batch
+
+
 @pytest.mark.django_db(transaction=True)
-def test_huey_mode_publishes_a_batch_in_one_round_trip_and_in_order(huey_settings, monkeypatch):
+def test_huey_mode_publishes_a_batch_in_one_round_trip_and_in_order(
+    huey_settings, monkeypatch, signing
+):
     from django_jobs.backends import huey as huey_backend
     from django_jobs.compat import task_backends
 
@@ -202,7 +215,7 @@ def test_huey_mode_publishes_a_batch_in_one_round_trip_and_in_order(huey_setting
 
 
 @pytest.mark.django_db(transaction=True)
-def test_huey_mode_schedules_a_delayed_batch_with_its_priority(huey_settings):
+def test_huey_mode_schedules_a_delayed_batch_with_its_priority(huey_settings, signing):
     """A batch's messages share one template: each must still name its own job (also
     as the message's id), and carry the batch's due time and priority."""
     from django_jobs.compat import task_backends
@@ -222,7 +235,7 @@ def test_huey_mode_schedules_a_delayed_batch_with_its_priority(huey_settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_huey_mode_with_redis_down_stores_the_batch_for_the_sweep(huey_settings):
+def test_huey_mode_with_redis_down_stores_the_batch_for_the_sweep(huey_settings, signing):
     huey_settings.stop()
     try:
         results = api.enqueue_many(tasks.add, [((n, n), {}) for n in range(20)])
@@ -232,6 +245,82 @@ def test_huey_mode_with_redis_down_stores_the_batch_for_the_sweep(huey_settings)
         huey_settings.start()
     assert run_until_empty() == 20
     assert results[19].refresh() is None and results[19].return_value == 38
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_big_batch_is_signed_on_its_own_thread_while_its_insert_runs(huey_settings, monkeypatch):
+    """The INSERT waits until the signing thread has signed its first piece: without
+    signing ahead it would wait in vain, as the messages are then signed after the commit."""
+    from django_jobs.backends import huey as huey_backend
+
+    monkeypatch.setattr(huey_backend, "SIGN_AHEAD_FROM", 600)
+    signed, signers = threading.Event(), set()
+    real_signed, real_create = huey_backend.HueyBackend._signed, JobStore.create_alike
+
+    def recording_signed(backend, *args):
+        signers.add(threading.current_thread().name)
+        signed.set()
+        return real_signed(backend, *args)
+
+    def waiting_create(store, *args):
+        inserting_after_signing.append(signed.wait(timeout=10))
+        return real_create(store, *args)
+
+    inserting_after_signing: list[bool] = []
+    monkeypatch.setattr(huey_backend.HueyBackend, "_signed", recording_signed)
+    monkeypatch.setattr(JobStore, "create_alike", waiting_create)
+    batch = api.enqueue_many(tasks.add, [((n, n), {}) for n in range(600)])
+    assert process_publisher.flush(timeout=10)
+    assert inserting_after_signing == [True]
+    assert signers == {"django-jobs-signer"}
+    small = api.enqueue_many(tasks.add, [((n, n), {}) for n in range(599)])  # signed at the send
+    assert process_publisher.flush(timeout=10)
+    assert signers == {"django-jobs-signer", "django-jobs-publisher"}
+    huey = backend_of_default().huey("default")
+    published = [huey.dequeue().args[0] for _ in range(1199)]
+    assert published == [r.id for r in batch] + [r.id for r in small]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_big_batch_rolled_back_is_signed_but_never_sent(huey_settings, monkeypatch):
+    from django_jobs.backends import huey as huey_backend
+
+    monkeypatch.setattr(huey_backend, "SIGN_AHEAD_FROM", 1)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        api.enqueue_many(tasks.add, [((n, n), {}) for n in range(50)])
+        raise RuntimeError("the view failed")
+    assert process_publisher.flush(timeout=10)
+    assert backend_of_default().huey("default").storage.queue_size() == 0
+    assert not Job.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_whose_signing_failed_is_given_to_the_sweep(huey_settings, monkeypatch, caplog):
+    """Signed ahead, the error surfaces in the send, which gives the jobs back as it does
+    when Redis is down; the sweep then signs and sends them itself."""
+    from django_jobs.backends import huey as huey_backend
+
+    monkeypatch.setattr(huey_backend, "SIGN_AHEAD_FROM", 1)
+    real_sign_ahead = huey_backend.HueyBackend._sign_ahead
+
+    def failing(backend, batch, now):
+        raise ValueError("no key to sign with")
+
+    monkeypatch.setattr(huey_backend.HueyBackend, "_sign_ahead", failing)
+    results = api.enqueue_many(tasks.add, [((n, n), {}) for n in range(20)])
+    assert process_publisher.flush(timeout=10)
+    assert Job.objects.filter(dispatched_at__isnull=True).count() == 20
+    assert "20 job(s) not published (no key to sign with)" in caplog.text
+    monkeypatch.setattr(huey_backend.HueyBackend, "_sign_ahead", real_sign_ahead)
+    backend_of_default().sweep(JobStore(), older_than=0)
+    assert run_until_empty() == 20
+    assert results[19].refresh() is None and results[19].return_value == 38
+
+
+def backend_of_default():
+    from django_jobs.compat import task_backends
+
+    return task_backends["default"]
 
 
 def test_a_batch_stores_the_same_rows_as_single_enqueues():
