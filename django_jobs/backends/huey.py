@@ -49,7 +49,6 @@ PUBLISH_CHOICES = ("background", "inline")  # OPTIONS["PUBLISH"]: publisher thre
 REVOKE_KEY_PREFIX = "r:"  # huey's Task.revoke_id
 ZADD_MEMBERS = 1000  # messages per ZADD when publishing a batch
 SIGN_AHEAD_FROM = 500  # jobs in an ``enqueue_many`` batch from which it is signed during its INSERT
-SIGN_PIECE = 256  # messages signed ahead between two chances for the enqueuing thread to run
 JOB_ID_SLOT = "\x00job id\x00"  # where a message template takes the job's id (none has a NUL)
 
 _hueys: dict[tuple[str, str], Any] = {}
@@ -82,10 +81,6 @@ class Outgoing(NamedTuple):
     def each(cls, jobs: Iterable["Job"]) -> list["Outgoing"]:
         """One per job."""
         return [cls([job.pk], job.queue_name, job.priority, job.run_after) for job in jobs]
-
-
-# A message template's signing function per due time (None: now) and priority.
-Signers = dict[tuple[datetime.datetime | None, int], Callable[[str], bytes]]
 
 
 class Runtime:
@@ -171,7 +166,8 @@ class HueyBackend(JobsBackend):
         if len(ids) < SIGN_AHEAD_FROM:
             return None
         batch = Outgoing(ids, template.queue_name, template.priority, template.run_after)
-        return Ahead(partial(self._sign_ahead, batch, timezone.now()), name="django-jobs-signer")
+        sign = partial(self._messages, template.queue_name, [batch], timezone.now())
+        return Ahead(sign, name="django-jobs-signer")
 
     def dispatch_alike(
         self,
@@ -220,7 +216,7 @@ class HueyBackend(JobsBackend):
         for queue_name, batches in by_queue.items():
             try:
                 since = int(time.time() * 1e6)  # before the messages: see enqueue_many
-                messages = self._messages(batches, now)
+                messages = self._messages(queue_name, batches, now)
                 self.huey(queue_name).storage.enqueue_many(messages, since)
             except Exception as exc:  # noqa: BLE001 - Redis down must not fail the enqueue
                 ids = [pk for alike in batches for pk in alike.pks]
@@ -235,7 +231,9 @@ class HueyBackend(JobsBackend):
         self.huey(queue_name)
         return _shims[(self.alias, queue_name)].task_class
 
-    def _messages(self, batches: list[Outgoing], now: datetime.datetime) -> list[tuple[bytes, int]]:
+    def _messages(
+        self, queue_name: str, batches: list[Outgoing], now: datetime.datetime
+    ) -> list[tuple[bytes, int]]:
         """Each job's signed message and priority, ready for ``JobsStorage.enqueue_many``.
 
         A job's message is the queue's shim task with the job's id as its argument
@@ -245,38 +243,18 @@ class HueyBackend(JobsBackend):
         huey is the transport here, and Django's ``task_enqueued`` announces the job.
         A batch signed during its INSERT (``prepare_alike``) brings its messages.
         """
-        signers: Signers = {}
+        fill: dict[tuple[datetime.datetime | None, int], Callable[[str], bytes]] = {}
         messages = []
         for alike in batches:
-            if alike.signed is None:
-                messages += self._signed(alike, alike.pks, now, signers)
-            else:
+            if alike.signed is not None:
                 messages += alike.signed.result()
-        return messages
-
-    def _signed(
-        self, alike: Outgoing, pks: list[Any], now: datetime.datetime, signers: "Signers"
-    ) -> list[tuple[bytes, int]]:
-        """The messages of jobs ``pks`` of ``alike``, from a template shared in ``signers``."""
-        eta = alike.run_after if alike.run_after > now else None
-        key = (eta, alike.priority)
-        if key not in signers:
-            signers[key] = self._message_template(alike.queue_name, eta, alike.priority)
-        sign = signers[key]
-        return [(sign(str(pk)), alike.priority) for pk in pks]
-
-    def _sign_ahead(self, batch: Outgoing, now: datetime.datetime) -> list[tuple[bytes, int]]:
-        """The messages of one batch, a piece at a time (``prepare_alike``'s thread).
-
-        Between pieces the thread sleeps for no time, which lets the enqueuing thread,
-        back from the database driver, take the GIL at once; a thread that never
-        blocks would make it wait for Python's switch interval (5 ms) each time.
-        """
-        signers: Signers = {}
-        messages: list[tuple[bytes, int]] = []
-        for start in range(0, len(batch.pks), SIGN_PIECE):
-            messages += self._signed(batch, batch.pks[start : start + SIGN_PIECE], now, signers)
-            time.sleep(0)
+                continue
+            eta = alike.run_after if alike.run_after > now else None
+            key = (eta, alike.priority)
+            if key not in fill:
+                fill[key] = self._message_template(queue_name, eta, alike.priority)
+            sign, priority = fill[key], alike.priority
+            messages += [(sign(str(pk)), priority) for pk in alike.pks]
         return messages
 
     def _message_template(

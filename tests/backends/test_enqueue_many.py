@@ -191,7 +191,6 @@ def signing(request, monkeypatch):
 
     ahead = request.param == "signed during the INSERT"
     monkeypatch.setattr(huey_backend, "SIGN_AHEAD_FROM", 1 if ahead else 10**9)
-    monkeypatch.setattr(huey_backend, "SIGN_PIECE", 7)  # several pieces in a small batch
 
 
 @pytest.mark.django_db(transaction=True)
@@ -255,19 +254,19 @@ def test_a_big_batch_is_signed_on_its_own_thread_while_its_insert_runs(huey_sett
 
     monkeypatch.setattr(huey_backend, "SIGN_AHEAD_FROM", 600)
     signed, signers = threading.Event(), set()
-    real_signed, real_create = huey_backend.HueyBackend._signed, JobStore.create_alike
+    real_template, real_create = huey_backend.HueyBackend._message_template, JobStore.create_alike
 
-    def recording_signed(backend, *args):
+    def recording_template(backend, *args):  # the first step of signing
         signers.add(threading.current_thread().name)
         signed.set()
-        return real_signed(backend, *args)
+        return real_template(backend, *args)
 
     def waiting_create(store, *args):
         inserting_after_signing.append(signed.wait(timeout=10))
         return real_create(store, *args)
 
     inserting_after_signing: list[bool] = []
-    monkeypatch.setattr(huey_backend.HueyBackend, "_signed", recording_signed)
+    monkeypatch.setattr(huey_backend.HueyBackend, "_message_template", recording_template)
     monkeypatch.setattr(JobStore, "create_alike", waiting_create)
     batch = api.enqueue_many(tasks.add, [((n, n), {}) for n in range(600)])
     assert process_publisher.flush(timeout=10)
@@ -301,18 +300,19 @@ def test_a_batch_whose_signing_failed_is_given_to_the_sweep(huey_settings, monke
     from django_jobs.backends import huey as huey_backend
 
     monkeypatch.setattr(huey_backend, "SIGN_AHEAD_FROM", 1)
-    real_sign_ahead = huey_backend.HueyBackend._sign_ahead
+    real_messages = huey_backend.HueyBackend._messages
 
-    def failing(backend, batch, now):
-        raise ValueError("no key to sign with")
+    def failing_ahead(backend, *args):
+        if threading.current_thread().name == "django-jobs-signer":
+            raise ValueError("no key to sign with")
+        return real_messages(backend, *args)
 
-    monkeypatch.setattr(huey_backend.HueyBackend, "_sign_ahead", failing)
+    monkeypatch.setattr(huey_backend.HueyBackend, "_messages", failing_ahead)
     results = api.enqueue_many(tasks.add, [((n, n), {}) for n in range(20)])
     assert process_publisher.flush(timeout=10)
     assert Job.objects.filter(dispatched_at__isnull=True).count() == 20
     assert "20 job(s) not published (no key to sign with)" in caplog.text
-    monkeypatch.setattr(huey_backend.HueyBackend, "_sign_ahead", real_sign_ahead)
-    backend_of_default().sweep(JobStore(), older_than=0)
+    backend_of_default().sweep(JobStore(), older_than=0)  # signs and sends them itself
     assert run_until_empty() == 20
     assert results[19].refresh() is None and results[19].return_value == 38
 
