@@ -5,12 +5,16 @@ started by the tests see the same data. ``JOBS_TEST_DB=postgres`` makes the
 pytest plugin start a real PostgreSQL server and point DATABASE_URL at it.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 
 if "DATABASE_URL" not in os.environ:
-    _dir = os.environ.setdefault("JOBS_TEST_DIR", tempfile.mkdtemp(prefix="django-jobs-tests-"))
-    os.environ["DATABASE_URL"] = f"sqlite:///{_dir}/jobs.sqlite3"
+    if "JOBS_TEST_DIR" not in os.environ:  # made once, shared by xdist's processes
+        os.environ["JOBS_TEST_DIR"] = tempfile.mkdtemp(prefix="django-jobs-tests-")
+        atexit.register(shutil.rmtree, os.environ["JOBS_TEST_DIR"], ignore_errors=True)
+    os.environ["DATABASE_URL"] = f"sqlite:///{os.environ['JOBS_TEST_DIR']}/jobs.sqlite3"
 
 from testproject.settings import *  # noqa: E402,F403
 from testproject.settings import DATABASES  # noqa: E402

@@ -57,12 +57,14 @@ class WorkerProcess:
 
     @classmethod
     def reap_all(cls) -> None:
-        """SIGKILL what is left of every worker started so far, children included."""
+        """SIGKILL what is left of every worker started so far, children included;
+        delete their logs (a failing test has quoted ``output`` already)."""
         while cls.started:
             worker = cls.started.pop()
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(worker.process.pid, signal.SIGKILL)
             worker.process.wait()
+            Path(worker._log_path).unlink(missing_ok=True)
 
     def signal(self, signum: int = signal.SIGTERM) -> None:
         self.process.send_signal(signum)
