@@ -247,9 +247,11 @@ def test_huey_mode_with_redis_down_stores_the_batch_for_the_sweep(huey_settings,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_big_batch_is_signed_on_its_own_thread_while_its_insert_runs(huey_settings, monkeypatch):
-    """The INSERT waits until the signing thread has signed its first piece: without
-    signing ahead it would wait in vain, as the messages are then signed after the commit."""
+def test_a_big_batch_is_signed_on_its_own_thread_while_its_insert_runs(
+    huey_settings, monkeypatch, backend
+):
+    """The INSERT waits until the signing thread has started signing: without signing
+    ahead it would wait in vain, as the messages are then signed after the commit."""
     from django_jobs.backends import huey as huey_backend
 
     monkeypatch.setattr(huey_backend, "SIGN_AHEAD_FROM", 600)
@@ -275,13 +277,13 @@ def test_a_big_batch_is_signed_on_its_own_thread_while_its_insert_runs(huey_sett
     small = api.enqueue_many(tasks.add, [((n, n), {}) for n in range(599)])  # signed at the send
     assert process_publisher.flush(timeout=10)
     assert signers == {"django-jobs-signer", "django-jobs-publisher"}
-    huey = backend_of_default().huey("default")
+    huey = backend.huey("default")
     published = [huey.dequeue().args[0] for _ in range(1199)]
     assert published == [r.id for r in batch] + [r.id for r in small]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_big_batch_rolled_back_is_signed_but_never_sent(huey_settings, monkeypatch):
+def test_a_big_batch_rolled_back_is_signed_but_never_sent(huey_settings, monkeypatch, backend):
     from django_jobs.backends import huey as huey_backend
 
     monkeypatch.setattr(huey_backend, "SIGN_AHEAD_FROM", 1)
@@ -289,12 +291,14 @@ def test_a_big_batch_rolled_back_is_signed_but_never_sent(huey_settings, monkeyp
         api.enqueue_many(tasks.add, [((n, n), {}) for n in range(50)])
         raise RuntimeError("the view failed")
     assert process_publisher.flush(timeout=10)
-    assert backend_of_default().huey("default").storage.queue_size() == 0
+    assert backend.huey("default").storage.queue_size() == 0
     assert not Job.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_batch_whose_signing_failed_is_given_to_the_sweep(huey_settings, monkeypatch, caplog):
+def test_a_batch_whose_signing_failed_is_given_to_the_sweep(
+    huey_settings, monkeypatch, caplog, backend
+):
     """Signed ahead, the error surfaces in the send, which gives the jobs back as it does
     when Redis is down; the sweep then signs and sends them itself."""
     from django_jobs.backends import huey as huey_backend
@@ -312,15 +316,9 @@ def test_a_batch_whose_signing_failed_is_given_to_the_sweep(huey_settings, monke
     assert process_publisher.flush(timeout=10)
     assert Job.objects.filter(dispatched_at__isnull=True).count() == 20
     assert "20 job(s) not published (no key to sign with)" in caplog.text
-    backend_of_default().sweep(JobStore(), older_than=0)  # signs and sends them itself
+    backend.sweep(JobStore(), older_than=0)  # signs and sends them itself
     assert run_until_empty() == 20
     assert results[19].refresh() is None and results[19].return_value == 38
-
-
-def backend_of_default():
-    from django_jobs.compat import task_backends
-
-    return task_backends["default"]
 
 
 def test_a_batch_stores_the_same_rows_as_single_enqueues():
