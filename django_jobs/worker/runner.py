@@ -25,6 +25,7 @@ from django_jobs.execution import Outcome, run_job
 from django_jobs.models import Job
 from django_jobs.models import Worker as WorkerRow
 from django_jobs.store import JobStore
+from django_jobs.store.reconnect import retry_on_disconnect
 from django_jobs.worker.health import HealthFile, LoopWatch
 from django_jobs.worker.maintenance import Maintenance
 from django_jobs.worker.options import WorkerOptions
@@ -255,13 +256,22 @@ class Worker:
         return EXIT_FORCED if self.signals.force.is_set() else EXIT_OK
 
     def _register(self) -> None:
-        WorkerRow.objects.using(self.store.using).create(
+        """The worker's row; a database still starting or restarting is waited for.
+
+        Retried as ``retry_on_disconnect`` retries a job's outcome, so the insert is
+        idempotent: a first try may have committed before its connection broke.
+        """
+        row = WorkerRow(
             id=self.id,
             hostname=socket.gethostname()[:255],
             pid=os.getpid(),
             backend_name=self.backend.alias,
             queues=list(self.queues or []),
             concurrency=self.options.concurrency,
+        )
+        rows = WorkerRow.objects.using(self.store.using)
+        retry_on_disconnect(
+            self.store.using, lambda: rows.bulk_create([row], ignore_conflicts=True)
         )
 
     def _unregister(self) -> None:

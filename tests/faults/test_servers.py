@@ -21,7 +21,7 @@ def drain_with_two_workers(drill, count: int) -> None:
 
 def assert_all_ran_once(drill) -> None:
     drill.wait_until_finished(timeout=120)
-    assert drill.stop_all() == [0, 0], [w.output for w in drill.workers]
+    assert drill.stop_all() == [0] * len(drill.workers), [w.output for w in drill.workers]
     report = drill.audit()
     assert report.problems() == []
     assert report.successful == report.enqueued == report.runs
@@ -49,6 +49,24 @@ def test_a_worker_stopped_right_after_a_postgres_restart_exits_cleanly(drill, po
     postgres_server.restart()
     assert drill.stop_all() == [0], worker.output
     assert Worker.objects.get(pid=worker.process.pid).stopped_at is not None
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("drill", ["database", "huey"], indirect=True)
+def test_a_worker_started_while_postgres_is_down_waits_for_it(drill, postgres_server):
+    """Workers start beside the database (a deploy, a host reboot): one that meets no
+    database registers once it is back, instead of dying in its start-up."""
+    drill.enqueue(100)
+    connection.close()
+    postgres_server.stop()
+    try:
+        worker = drill.start()
+        waited = lambda: "Database unavailable" in worker.output  # noqa: E731
+        wait_until(lambda: waited() or worker.process.poll() is not None, timeout=60)
+        assert worker.process.poll() is None, worker.output
+    finally:
+        postgres_server.start()
+    assert_all_ran_once(drill)
 
 
 @pytest.mark.parametrize("drill", ["huey"], indirect=True)
