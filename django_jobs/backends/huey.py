@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from django.core import checks
 from django.core.signals import setting_changed
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -154,7 +154,7 @@ class HueyBackend(JobsBackend):
         if self.send_many(Outgoing.each([job])):
             store.undo_dispatch(job.pk)
             return False
-        store.mark_dispatched(job.pk)
+        self._mark_sent([job.pk], store)
         return True
 
     def prepare_alike(
@@ -201,8 +201,21 @@ class HueyBackend(JobsBackend):
     def publish_many(self, jobs: Sequence["Job"], store: "JobStore") -> int:
         """``publish()`` for a batch, one round trip per queue; the sweep sends what failed."""
         unsent = set(self.send_many(Outgoing.each(jobs)))
-        store.mark_dispatched_many([job.pk for job in jobs if job.pk not in unsent])
+        self._mark_sent([job.pk for job in jobs if job.pk not in unsent], store)
         return len(jobs) - len(unsent)
+
+    @staticmethod
+    def _mark_sent(job_ids: list[Any], store: "JobStore") -> None:
+        """Record jobs as on Redis. The database may have gone since the send (a restart):
+        unmarked, the sweep sends them again, and the claim runs each once."""
+        try:
+            store.mark_dispatched_many(job_ids)
+        except DatabaseError as exc:
+            logger.warning(
+                "%d published job(s) not marked as sent (%s); the sweep may send them again",
+                len(job_ids),
+                exc,
+            )
 
     def send_many(self, outgoing: Sequence[Outgoing]) -> list[Any]:
         """Send jobs to Redis, one round trip per queue; return the ids of those not sent.

@@ -62,9 +62,6 @@ class OutboxMixin:
             )
         )
 
-    def mark_dispatched(self, job_id: Any) -> None:
-        self.mark_dispatched_many([job_id])
-
     def mark_dispatched_many(self, job_ids: list[Any]) -> None:
         """After a publish of jobs stored unreserved (retries, hand-backs, the sweep's)."""
         self._set_dispatched_at(job_ids, timezone.now())

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 import redis
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from huey.registry import Message
@@ -244,6 +244,26 @@ def test_jobs_handed_back_are_published_again_at_once(backend):
     assert worker._hand_back(jobs) == jobs
     job = Job.objects.get(pk=result.id)
     assert job.status == "READY" and job.dispatched_at is not None
+    assert job_ids_of(worker.reader, worker.reader.take(10)) == sent(result)
+
+
+def test_jobs_handed_back_as_the_database_goes_are_published_and_left_to_the_sweep(
+    backend, monkeypatch, caplog
+):
+    """The send went; the database restarting since must not take the worker down."""
+    result = tasks.record.enqueue(1)
+    sent(result)
+    worker = huey_worker()
+    jobs = worker._claim(10)
+
+    def database_gone(store, job_ids):
+        raise OperationalError("the connection was closed by a restart")
+
+    monkeypatch.setattr(JobStore, "mark_dispatched_many", database_gone)
+    assert worker._hand_back(jobs) == jobs
+    assert "1 published job(s) not marked as sent" in caplog.text
+    job = Job.objects.get(pk=result.id)
+    assert job.status == "READY" and job.dispatched_at is None  # the outbox's: sent again
     assert job_ids_of(worker.reader, worker.reader.take(10)) == sent(result)
 
 
