@@ -177,8 +177,23 @@ class Worker:
             )
 
     def _hand_back(self, jobs: list[Job]) -> list[Job]:
-        """Make claimed jobs READY again for any worker; returns those this worker still held."""
-        handed_back = [job for job in jobs if self.store.release(job)]
+        """Make claimed jobs READY again for any worker; returns those this worker still held.
+
+        The release retries across a lost connection for up to a lease; a database
+        away longer must not end the worker: the jobs return when their leases run out.
+        """
+        handed_back: list[Job] = []
+        try:
+            for job in jobs:
+                if self.store.release(job):
+                    handed_back.append(job)
+        except DatabaseError as exc:
+            logger.warning(
+                "Worker %s could not hand back %d job(s) (%s); they return when their leases end",
+                self.id,
+                len(jobs) - len(handed_back),
+                exc,
+            )
         if handed_back:
             self._handed_back(handed_back)
         return handed_back
@@ -217,10 +232,15 @@ class Worker:
         return names
 
     def _claimable_now(self) -> bool:
+        """Whether a burst worker has more to do. While the database cannot say, yes: the
+        next claim meets the error and backs off, rather than the error ending the worker."""
         qs = Job.objects.using(self.store.using).due().filter(backend_name=self.backend.alias)
         if self.queues is not None:
             qs = qs.filter(queue_name__in=self.queues)
-        return qs.exclude(queue_name__in=self._paused_queues()).exists()
+        try:
+            return qs.exclude(queue_name__in=self._paused_queues()).exists()
+        except DatabaseError:
+            return True
 
     def _reached_max_jobs(self) -> bool:
         return self.options.max_jobs is not None and self.claimed >= self.options.max_jobs
