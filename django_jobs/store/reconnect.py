@@ -3,10 +3,12 @@
 A job's outcome is worth keeping: when the database restarts between a task's
 end and its acknowledgement, the write is retried on a new connection for up to
 a lease. Only fenced, idempotent writes go through here, and never inside a
-caller's transaction (a retry there would silently drop the rest of it).
+caller's transaction (a retry there would silently drop the rest of it). A
+worker's registration waits the same way for a database not up yet.
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -21,10 +23,15 @@ logger = logging.getLogger("django_jobs")
 T = TypeVar("T")
 
 
-def retry_on_disconnect(using: str, write: Callable[[], T]) -> T:
+def retry_on_disconnect(
+    using: str, write: Callable[[], T], *, stop: threading.Event | None = None
+) -> T:
+    """``write()``, tried again for up to a lease while the connection fails; the last
+    error raised, and at once when ``stop`` is set (a worker asked to stop waiting)."""
     connection = connections[using]
     deadline = time.monotonic() + get_settings().LEASE_SECONDS
     delay = 0.1
+    stop = stop or threading.Event()
     while True:
         try:
             return write()
@@ -33,5 +40,6 @@ def retry_on_disconnect(using: str, write: Callable[[], T]) -> T:
                 raise
             logger.warning("Database unavailable (%s); retrying in %.1fs", exc, delay)
             connection.close()
-            time.sleep(delay)
+            if stop.wait(delay):
+                raise
             delay = min(delay * 2, 5.0)

@@ -80,7 +80,13 @@ class Worker:
 
     def run(self) -> int:
         persistent_connections(self.store.using)
-        self._register()
+        try:
+            self._register()
+        except DatabaseError:
+            if not self.signals.stop.is_set():
+                raise
+            logger.info("Worker %s stopped while waiting for its database", self.id)
+            return EXIT_OK
         pool = JobPool(
             self.options.concurrency,
             self._run_one,
@@ -276,7 +282,8 @@ class Worker:
         return EXIT_FORCED if self.signals.force.is_set() else EXIT_OK
 
     def _register(self) -> None:
-        """The worker's row; a database still starting or restarting is waited for.
+        """The worker's row; a database still starting or restarting is waited for,
+        unless the worker is asked to stop meanwhile (it holds no job yet).
 
         Retried as ``retry_on_disconnect`` retries a job's outcome, so the insert is
         idempotent: a first try may have committed before its connection broke.
@@ -291,7 +298,9 @@ class Worker:
         )
         rows = WorkerRow.objects.using(self.store.using)
         retry_on_disconnect(
-            self.store.using, lambda: rows.bulk_create([row], ignore_conflicts=True)
+            self.store.using,
+            lambda: rows.bulk_create([row], ignore_conflicts=True),
+            stop=self.signals.stop,
         )
 
     def _unregister(self) -> None:

@@ -1,6 +1,7 @@
 """The servers go away under draining workers: PostgreSQL restarts, Redis stops and comes
 back empty. Workers outlive both, and every job still runs, and runs once."""
 
+import signal
 import time
 
 import pytest
@@ -57,16 +58,40 @@ def test_a_worker_started_while_postgres_is_down_waits_for_it(drill, postgres_se
     """Workers start beside the database (a deploy, a host reboot): one that meets no
     database registers once it is back, instead of dying in its start-up."""
     drill.enqueue(100)
-    connection.close()
-    postgres_server.stop()
+    worker = start_without_postgres(drill, postgres_server)
+    postgres_server.start()
+    assert_all_ran_once(drill)
+    assert Worker.objects.get(pid=worker.process.pid).stopped_at is not None
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("drill", ["database"], indirect=True)
+def test_a_worker_waiting_for_postgres_to_come_up_stops_when_asked(drill, postgres_server):
+    worker = start_without_postgres(drill, postgres_server)
+    worker.signal(signal.SIGTERM)
     try:
-        worker = drill.start()
-        waited = lambda: "Database unavailable" in worker.output  # noqa: E731
-        wait_until(lambda: waited() or worker.process.poll() is not None, timeout=60)
-        assert worker.process.poll() is None, worker.output
+        assert worker.wait(timeout=20) == 0, worker.output  # not a lease of waiting later
     finally:
         postgres_server.start()
-    assert_all_ran_once(drill)
+    assert "stopped while waiting for its database" in worker.output
+    assert not Worker.objects.filter(pid=worker.process.pid).exists()
+
+
+def start_without_postgres(drill, postgres_server):
+    """A worker started while PostgreSQL is stopped, once it is waiting for it (with
+    a lease long enough to outwait a slow start of the server)."""
+    connection.close()
+    postgres_server.stop()
+    drill.env["JOBS_TEST_LEASE_SECONDS"] = "60"
+    worker = drill.start()
+    waiting = lambda: "Database unavailable" in worker.output  # noqa: E731
+    try:
+        wait_until(lambda: waiting() or worker.process.poll() is not None, timeout=60)
+        assert worker.process.poll() is None, worker.output
+    except BaseException:
+        postgres_server.start()
+        raise
+    return worker
 
 
 @pytest.mark.parametrize("drill", ["huey"], indirect=True)
