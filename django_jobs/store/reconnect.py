@@ -31,7 +31,6 @@ def retry_on_disconnect(
     connection = connections[using]
     deadline = time.monotonic() + get_settings().LEASE_SECONDS
     delay = 0.1
-    stop = stop or threading.Event()
     while True:
         try:
             return write()
@@ -40,6 +39,8 @@ def retry_on_disconnect(
                 raise
             logger.warning("Database unavailable (%s); retrying in %.1fs", exc, delay)
             connection.close()
-            if stop.wait(delay):
+            if stop is None:
+                time.sleep(delay)
+            elif stop.wait(delay):
                 raise
             delay = min(delay * 2, 5.0)
