@@ -149,9 +149,10 @@ def prepare(
     INSERT stores the text already made instead of encoding every job's arguments again."""
     bind_arguments(func, args, kwargs, takes_context=takes_context)
     args, kwargs = list(args), dict(kwargs)
-    encoded_args = to_json(args, "Positional arguments")
-    encoded_kwargs = to_json(kwargs, "Keyword arguments")
-    size = len(encoded_args.encode()) + len(encoded_kwargs.encode())
+    # Most calls have no keyword arguments (or no positional ones): nothing to check.
+    encoded_args = to_json(args, "Positional arguments") if args else "[]"
+    encoded_kwargs = to_json(kwargs, "Keyword arguments") if kwargs else "{}"
+    size = len(encoded_args) + len(encoded_kwargs)  # bytes: the encoder escapes to ASCII
     if size > max_bytes:
         raise InvalidPayload(
             f"Arguments are {size} bytes as JSON, over the limit of {max_bytes} "

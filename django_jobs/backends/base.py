@@ -247,8 +247,13 @@ def _alike_results(
     return [first, *restored_many(first, ("id", "args", "kwargs", "errors", "worker_ids"), rest)]
 
 
+_ARGS = frozenset({tuple, list})
+
+
 def _call(call: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:
     """One ``(args, kwargs)`` pair of ``enqueue_many``, or a clear TypeError."""
+    if type(call) is tuple and len(call) == 2 and type(call[0]) in _ARGS and type(call[1]) is dict:
+        return call  # the usual shape, without the cost of the abstract classes' checks
     if (
         isinstance(call, tuple)
         and len(call) == 2

@@ -4,6 +4,7 @@ import datetime
 import gc
 import threading
 import uuid
+from types import MappingProxyType
 
 import pytest
 from django.db import connection, transaction
@@ -54,6 +55,16 @@ def test_each_job_is_announced_like_a_single_enqueue():
     with capture_jobs() as captured:
         api.enqueue_many(tasks.add, [((1, 2), {}), ((3, 4), {})])
     assert [job.args for job in captured] == [[1, 2], [3, 4]]
+
+
+def test_calls_may_be_any_sequence_and_mapping():
+    calls = [([1, 2], {}), (range(3, 5), MappingProxyType({})), ((), {"a": 5, "b": 6})]
+    results = api.enqueue_many(tasks.add, calls)
+    assert [(result.args, result.kwargs) for result in results] == [
+        ([1, 2], {}),
+        ([3, 4], {}),
+        ([], {"a": 5, "b": 6}),
+    ]
 
 
 @pytest.mark.parametrize(
