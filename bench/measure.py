@@ -114,7 +114,7 @@ def bulk(system: System, client: redis.Redis, plan: Plan) -> dict:
         system.sent()
         rates.append(plan.jobs / (time.perf_counter() - started))
     fresh(system, client)
-    return {"bulk": sorted(rates)[len(rates) // 2]}
+    return {"bulk": percentile(sorted(rates), 0.50)}
 
 
 def rss_run(system: System, client: redis.Redis, plan: Plan) -> dict:

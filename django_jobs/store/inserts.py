@@ -15,7 +15,6 @@ from typing import Any
 from django.db import connections, transaction
 from django.db.models.base import ModelState
 
-from django_jobs.ids import new_job_ids
 from django_jobs.models import Job
 
 WAKE_CHANNEL = "django_jobs"  # what idle database-mode workers LISTEN on (PostgreSQL)
@@ -52,15 +51,15 @@ def insert_alike(
     using: str,
     template: Job,
     arguments: Sequence[tuple[Any, Any, str, str]],
-    ids: Sequence[uuid.UUID] | None = None,
-) -> list[uuid.UUID]:
-    """INSERT one job per ``(args, kwargs, args_json, kwargs_json)``, else like ``template``.
+    ids: Sequence[uuid.UUID],
+) -> None:
+    """INSERT one job per ``(args, kwargs, args_json, kwargs_json)`` under the id of the
+    same place in ``ids``, else like ``template``.
 
     ``enqueue_many`` stores thousands of jobs that differ only in id and arguments:
     every other column is adapted once and the arguments are stored as the JSON
-    text their check already made. Returns the new ids (``ids`` if given, one per
-    call); no ``Job`` object is built, as database mode needs none (``alike_jobs``
-    makes them where a backend does).
+    text their check already made. No ``Job`` object is built, as database mode
+    needs none (``alike_jobs`` makes them where a backend does).
     """
     connection = connections[using]
     fields = Job._meta.concrete_fields
@@ -69,7 +68,6 @@ def insert_alike(
     ]
     attnames = [field.attname for field in fields]
     varying = tuple(attnames.index(name) for name in ("id", "args", "kwargs"))
-    ids = new_job_ids(len(arguments)) if ids is None else list(ids)
     key = fields[varying[0]]
     rows = [
         (key.get_db_prep_save(job_id, connection), args_json, kwargs_json)
@@ -82,7 +80,6 @@ def insert_alike(
             cursor.executemany(
                 _insert_sql(connection), [_whole(prepped, row, varying) for row in rows]
             )
-    return ids
 
 
 def alike_jobs(

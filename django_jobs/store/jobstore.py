@@ -74,19 +74,16 @@ class JobStore(OutboxMixin, RetentionMixin):
         self,
         template: Job,
         arguments: Sequence[tuple[Any, Any, str, str]],
-        ids: Sequence[UUID] | None = None,
-    ) -> list[UUID]:
-        """Insert one job per ``(args, kwargs, args_json, kwargs_json)`` (``payload.prepare``),
-        like ``template`` otherwise (no unique key); return their ids.
-
-        ``ids`` (``ids.new_job_ids``) are for a caller that needs them before the INSERT.
-        """
-        return insert_alike(self.using, template, arguments, ids)
+        ids: Sequence[UUID],
+    ) -> None:
+        """Insert one job per ``(args, kwargs, args_json, kwargs_json)`` (``payload.prepare``)
+        under ``ids`` (``ids.new_job_ids``), like ``template`` otherwise (no unique key)."""
+        insert_alike(self.using, template, arguments, ids)
 
     def alike_jobs(
         self, template: Job, ids: Sequence[UUID], arguments: Sequence[tuple[Any, ...]]
     ) -> list[Job]:
-        """The ``Job`` objects of what ``create_alike(template, arguments)`` stored as ``ids``."""
+        """The ``Job`` objects of what ``create_alike(template, arguments, ids)`` stored."""
         return alike_jobs(self.using, template, ids, arguments)
 
     # -- claiming ---------------------------------------------------------------

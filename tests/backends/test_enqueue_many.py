@@ -21,6 +21,7 @@ from django_jobs.compat import (
     task_started,
 )
 from django_jobs.exceptions import InvalidPayload
+from django_jobs.ids import new_job_ids
 from django_jobs.models import Job
 from django_jobs.store import JobStore, inserts
 from django_jobs.testing import capture_jobs, run_until_empty
@@ -350,8 +351,9 @@ def test_a_batch_stores_the_same_rows_as_single_enqueues():
 def test_jobs_of_a_batch_share_no_mutable_value():
     template = Job(task_path="tests.tasks.add", queue_name="default", backend_name="default")
     arguments = [([1, 2], {}, "[1,2]", "{}"), ([3, 4], {}, "[3,4]", "{}")]
-    store = JobStore()
-    first, second = store.alike_jobs(template, store.create_alike(template, arguments), arguments)
+    store, ids = JobStore(), new_job_ids(len(arguments))
+    store.create_alike(template, arguments, ids)
+    first, second = store.alike_jobs(template, ids, arguments)
     for name in ("errors", "worker_ids", "args", "kwargs"):
         assert getattr(first, name) is not getattr(second, name)
     first.errors.append({"x": 1})
@@ -405,8 +407,9 @@ def test_a_batchs_jobs_read_as_its_stored_rows_and_save_as_updates():
     backend = tasks.add.get_backend()
     template = backend._new_job(tasks.add, [], {})
     arguments = [backend._prepare(tasks.add, (n, n), {}) for n in range(2)]
-    store = JobStore()
-    jobs = store.alike_jobs(template, store.create_alike(template, arguments), arguments)
+    store, ids = JobStore(), new_job_ids(len(arguments))
+    store.create_alike(template, arguments, ids)
+    jobs = store.alike_jobs(template, ids, arguments)
     columns = [field.attname for field in Job._meta.concrete_fields]
     for job in jobs:
         loaded = Job.objects.get(pk=job.pk)
