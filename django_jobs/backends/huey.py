@@ -55,6 +55,8 @@ JOB_ID_SLOT = "\x00job id\x00"  # where a message template takes the job's id (n
 
 _hueys: dict[tuple[str, str], Any] = {}
 _shims: dict[tuple[str, str], Any] = {}
+# The message template of jobs due at once, by backend alias, queue and priority.
+_due_now_templates: dict[tuple[str, str, int], Callable[[str], bytes]] = {}
 _hueys_lock = threading.Lock()
 
 
@@ -63,6 +65,7 @@ def _reset(*, setting: str, **kwargs: Any) -> None:
     if setting in ("TASKS", "CACHES", "SECRET_KEY"):
         _hueys.clear()
         _shims.clear()
+        _due_now_templates.clear()
 
 
 class Outgoing(NamedTuple):
@@ -253,10 +256,10 @@ class HueyBackend(JobsBackend):
 
         A job's message is the queue's shim task with the job's id as its argument
         (and as the message's id), due at the job's ``run_after``. Jobs of one due
-        time and priority share a template, encoded once: each job's message is the
-        template with its id filled in, signed. Huey's ENQUEUED signal is not sent:
-        huey is the transport here, and Django's ``task_enqueued`` announces the job.
-        A batch signed during its INSERT (``prepare_alike``) brings its messages.
+        time and priority share a template, encoded once (``_message_template``): each
+        job's message is the template with its id filled in, signed. Huey's ENQUEUED
+        signal is not sent: huey is the transport here, and Django's ``task_enqueued``
+        announces the job. A batch signed during its INSERT (``prepare_alike``) brings its messages.
         """
         fill: dict[tuple[datetime.datetime | None, int], Callable[[str], bytes]] = {}
         messages = []
@@ -275,7 +278,22 @@ class HueyBackend(JobsBackend):
     def _message_template(
         self, queue_name: str, eta: datetime.datetime | None, priority: int
     ) -> Callable[[str], bytes]:
-        """The queue's message for one due time and priority, taking a job id (``_messages``)."""
+        """The queue's message for one due time and priority, taking a job id (``_messages``).
+
+        Most jobs are due at once: their templates are kept, as building one costs
+        twice what signing a message does, and a lone job is sent as soon as it is
+        enqueued.
+        """
+        if eta is None:
+            key = (self.alias, queue_name, priority)
+            if key not in _due_now_templates:
+                _due_now_templates[key] = self._new_message_template(queue_name, None, priority)
+            return _due_now_templates[key]
+        return self._new_message_template(queue_name, eta, priority)
+
+    def _new_message_template(
+        self, queue_name: str, eta: datetime.datetime | None, priority: int
+    ) -> Callable[[str], bytes]:
         shim, huey = self._shim_task(queue_name), self.huey(queue_name)
         task = shim(
             (JOB_ID_SLOT,),

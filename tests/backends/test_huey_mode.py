@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from django_jobs import api
 from django_jobs.backends.huey import process_publisher
+from django_jobs.backends.redis import UntrustedMessage
 from django_jobs.compat import task_backends
 from django_jobs.models import Job
 from django_jobs.store import JobStore
@@ -85,6 +86,21 @@ def test_priorities_hold_on_redis(huey_settings):
     order = [huey.dequeue().args[0] for _ in range(2)]
     assert order == [high.id, low.id]
     assert Job.objects.filter(dispatched_at__isnull=False).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rotated_secret_key_signs_the_next_jobs(huey_settings, settings):
+    """The message template kept for jobs due at once is not kept across a key change:
+    with the old key gone from SECRET_KEY_FALLBACKS, a job signed with it would never run."""
+    tasks.add.enqueue(1, 2)
+    assert process_publisher.flush(timeout=10)
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "the-rotated-secret-key", []
+    second = tasks.add.enqueue(3, 4)
+    assert process_publisher.flush(timeout=10)
+    huey = task_backends["default"].huey("default")
+    with pytest.raises(UntrustedMessage):  # the first job's, signed with the previous key
+        huey.dequeue()
+    assert huey.dequeue().args[0] == second.id
 
 
 @pytest.mark.django_db(transaction=True)
