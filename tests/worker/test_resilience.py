@@ -23,7 +23,7 @@ def test_idle_worker_wakes_on_enqueue_without_polling(tmp_path):
     worker = WorkerProcess(ledger=ledger, env=NEVER_POLL)
     wait_until(lambda: Job.objects.count() == 0 and _worker_registered())
     tasks.record.enqueue(7)
-    wait_until(lambda: ledger_lines(ledger) == ["7"], timeout=20)
+    wait_until(lambda: ledger_lines(ledger) == ["7"], timeout=20, describe=lambda: worker.output)
     worker.signal()
     assert worker.wait() == 0
 
