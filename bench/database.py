@@ -47,6 +47,24 @@ def configure_django(database_url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+@contextmanager
+def loopback_servers(*, postgres: bool) -> Iterator[tuple[Any, Any | None]]:
+    """A Redis server, and a PostgreSQL 15 server if asked for, stopped afterwards."""
+    from tests.servers.postgres import PostgresServer
+    from tests.servers.redis import RedisServer
+
+    redis = RedisServer().start()
+    try:
+        server = PostgresServer().start() if postgres else None
+        try:
+            yield redis, server
+        finally:
+            if server is not None:
+                server.cleanup()
+    finally:
+        redis.cleanup()
+
+
 def demo_project_env(mode: str, redis_url: str, postgres: Any | None) -> dict[str, str]:
     """Environment for the demo project in ``mode`` on a fresh database of its own.
 

@@ -22,10 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.database import demo_project_env  # noqa: E402
+from bench.database import demo_project_env, loopback_servers  # noqa: E402
 from bench.workers import CLOCK_TICKS, process_parents  # noqa: E402
 from tests.servers.postgres import PostgresServer  # noqa: E402
-from tests.servers.redis import RedisServer  # noqa: E402
 
 SETUPS = {  # name: (mode, database)
     "sqlite": ("database", "sqlite"),
@@ -99,18 +98,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=10_000)
     parser.add_argument("--only", nargs="+", choices=sorted(SETUPS), default=list(SETUPS))
     args = parser.parse_args(argv)
-    redis = RedisServer().start()
     on_postgres = [name for name in args.only if SETUPS[name][1] == "postgres"]
-    postgres = PostgresServer().start() if on_postgres else None
-    try:
+    with loopback_servers(postgres=bool(on_postgres)) as (redis, postgres):
         rows = [
             run_setup(name, args.jobs, redis.url, postgres if name in on_postgres else None)
             for name in args.only
         ]
-    finally:
-        redis.cleanup()
-        if postgres is not None:
-            postgres.cleanup()
     print(f"{args.jobs} no-op jobs, 2 x run_jobs --burst --concurrency 4; {os.cpu_count()} CPUs")
     print(f"{'setup':13} {'jobs/s':>8} {'worker ms/job':>14} {'server ms/job':>14} {'busy %':>7}")
     for row in rows:

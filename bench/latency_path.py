@@ -25,10 +25,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.database import demo_project_env  # noqa: E402
+from bench.database import demo_project_env, loopback_servers  # noqa: E402
 from bench.measure import percentile  # noqa: E402
-from tests.servers.postgres import PostgresServer  # noqa: E402
-from tests.servers.redis import RedisServer  # noqa: E402
 
 SETUPS = {"huey-postgres": "postgres", "huey-sqlite": "sqlite"}  # name: history database
 GAP = 0.015  # seconds between two jobs, as in side_by_side.py
@@ -143,15 +141,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.child:
         print(json.dumps(sample(args.child)))
         return
-    redis = RedisServer().start()
     needs_postgres = any(SETUPS[name] == "postgres" for name in args.only)
-    postgres = PostgresServer().start() if needs_postgres else None
-    try:
+    with loopback_servers(postgres=needs_postgres) as (redis, postgres):
         results = {name: run_setup(name, args.samples, redis.url, postgres) for name in args.only}
-    finally:
-        redis.cleanup()
-        if postgres is not None:
-            postgres.cleanup()
     print(
         f"huey mode, {WORKERS} x run_jobs --concurrency {THREADS}; one job every "
         f"{GAP * 1000:.0f} ms into idle workers; p50 / p95 ms; {os.cpu_count()} CPUs"

@@ -24,9 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.database import demo_project_env  # noqa: E402
+from bench.database import demo_project_env, loopback_servers  # noqa: E402
 from tests.servers.postgres import PostgresServer  # noqa: E402
-from tests.servers.redis import RedisServer  # noqa: E402
 
 SETUPS = {  # name: (mode, database)
     "database-sqlite": ("database", "sqlite"),
@@ -117,15 +116,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.child:
         print(json.dumps(measure(args.child, args.report)))
         return
-    redis = RedisServer().start()
     needs_postgres = any(SETUPS[name][1] == "postgres" for name in args.only)
-    postgres = PostgresServer().start() if needs_postgres else None
-    try:
+    with loopback_servers(postgres=needs_postgres) as (redis, postgres):
         results = {name: run_setup(name, args.marks, redis.url, postgres) for name in args.only}
-    finally:
-        redis.cleanup()
-        if postgres is not None:
-            postgres.cleanup()
     print(f"one worker, run_jobs --concurrency 4, no-op jobs; {os.cpu_count()} CPUs")
     titles = f"{'jobs':>9} {'RSS MiB':>9} {'SQLite MiB':>10} {'RSS - SQLite':>13}"
     print(f"  {titles} {'Python blocks':>14} {'arenas MiB':>11} {'in use MiB':>11}")
