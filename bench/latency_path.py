@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.database import demo_project_env, loopback_servers  # noqa: E402
-from bench.measure import percentile  # noqa: E402
+from bench.measure import percentile, wait_for_done  # noqa: E402
 
 SETUPS = {"huey-postgres": "postgres", "huey-sqlite": "sqlite"}  # name: history database
 GAP = 0.015  # seconds between two jobs, as in side_by_side.py
@@ -52,7 +52,7 @@ def sample(samples: int) -> list[dict[str, float]]:
     configure_django(os.environ["DATABASE_URL"])
     import redis
 
-    from bench.latency_probe import LATENCY_KEY
+    from bench.latency_probe import FLUSH_EVERY, LATENCY_KEY
     from bench.noop_tasks import bench_job
     from bench.workers import WorkerGroup
     from django_jobs.backends.huey import process_publisher
@@ -90,7 +90,7 @@ def sample(samples: int) -> list[dict[str, float]]:
             notes[called] = {"called": called, **current}
 
         wait_for_starts(client, workers, samples, enqueue)
-        time.sleep(1.0)  # the workers' notes are sent every 0.2 s
+        time.sleep(5 * FLUSH_EVERY)  # the workers' last notes reach Redis
     for line in client.lrange(LATENCY_KEY, 0, -1):
         called, *steps = map(float, line.split())
         if called in notes:
@@ -106,12 +106,7 @@ def wait_for_starts(client: Any, workers: Any, jobs: int, enqueue: Any) -> None:
     done = int(client.get("bench:done") or 0)
     for n in range(jobs):
         enqueue(n)
-    deadline = time.monotonic() + 60
-    while int(client.get("bench:done") or 0) < done + jobs:
-        workers.check_alive()
-        if time.monotonic() > deadline:
-            raise RuntimeError("jobs did not start within 60 s")
-        time.sleep(0.05)
+    wait_for_done(client, done + jobs, workers, 60.0)
 
 
 def steps_of(notes: list[dict[str, float]]) -> dict[str, tuple[float, float]]:
