@@ -1,7 +1,9 @@
 """The rows of the side-by-side table: which driver, in which virtualenv, on which database.
 
 Rows are grouped by where the queue lives, each group led by its raw limit, so every
-system can be read against the cheapest loop its storage allows.
+system can be read against the cheapest loop its storage allows. Within a round they run
+in another order (``ROUND_ORDER``): rows that a target compares run next to each other,
+so that the machine's drift over minutes falls on both alike.
 """
 
 from dataclasses import dataclass
@@ -39,6 +41,32 @@ ROWS = (
     ),
     Row("Redis", "Celery, Redis broker", "celery_peer:Celery", "peers"),
 )
+
+
+# Rows by (group, label), in the order a round runs them. Raw huey between database mode
+# on SQLite and huey mode with PostgreSQL history (huey mode with SQLite history one
+# further), Celery beside the latter, PostgreSQL's database mode beside its references.
+ROUND_ORDER = (
+    ("immediate", "Django ImmediateBackend"),
+    ("immediate", "django-jobs immediate (SQLite history)"),
+    ("SQLite", "raw SQL loop, SQLite WAL"),
+    ("SQLite", "django-tasks-db"),
+    ("Redis", "django-jobs huey, SQLite history"),
+    ("SQLite", "django-jobs database"),
+    ("Redis", "raw huey (RedisHuey)"),
+    ("Redis", "django-jobs huey, PostgreSQL history"),
+    ("Redis", "Celery, Redis broker"),
+    ("Redis", "raw Redis LPUSH/BRPOP"),
+    ("Redis", "django-q2, Redis broker (PG results)"),
+    ("PostgreSQL", "django-q2, ORM broker"),
+    ("PostgreSQL", "django-tasks-db"),
+    ("PostgreSQL", "django-jobs database"),
+    ("PostgreSQL", "raw SQL loop, SKIP LOCKED"),
+)
+
+
+def in_round_order(rows: list[Row]) -> list[Row]:
+    return sorted(rows, key=lambda row: ROUND_ORDER.index((row.group, row.label)))
 
 
 def select(filters: list[str]) -> list[Row]:

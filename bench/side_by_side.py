@@ -11,7 +11,10 @@ of that row's virtualenv (``bench/peers/run.py``), the rows' runs taken in round
 - enqueue/s: ``--jobs`` jobs enqueued one by one from one process;
 - bulk enqueue/s: the same number in one call, where the system has one;
 - drain/s: those jobs run by 2 worker processes, first job start to last;
-- start p50/p95 ms: ``--samples`` jobs sent one at a time, ~15 ms apart, into idle workers.
+- start p50/p95 ms: ``--samples`` jobs sent one at a time, ~15 ms apart, into idle workers;
+
+then the targets of the table, each ratio between rows taken round by round
+(``bench/targets.py``).
 
 ``--rss`` measures instead the worker processes' memory after 10,000 and 50,000 jobs
 (one run per row; slow). ``--only`` keeps the rows whose group or label contains TEXT.
@@ -31,8 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.peers_venv import peers_python  # noqa: E402
 from bench.row_process import RowProcess  # noqa: E402
-from bench.rows import Row, select  # noqa: E402
+from bench.rows import Row, in_round_order, select  # noqa: E402
 from bench.table import FIGURES, Result, memory, render  # noqa: E402
+from bench.targets import render as render_targets  # noqa: E402
 from tests.servers.postgres import PostgresServer  # noqa: E402
 from tests.servers.redis import RedisServer  # noqa: E402
 
@@ -91,8 +95,9 @@ def measure(rows: list[Row], servers: Servers, args: argparse.Namespace) -> list
             processes.append(start_row(row, servers, args))
         rounds, command = (1, "rss") if args.rss else (args.runs, "run")
         runs: list[list[dict]] = [[] for _ in rows]
+        order = [rows.index(row) for row in in_round_order(rows)]
         for round_number in range(1, rounds + 1):
-            for row, process, row_runs in zip(rows, processes, runs, strict=True):
+            for row, process, row_runs in ((rows[i], processes[i], runs[i]) for i in order):
                 started = time.monotonic()
                 figures = process.measure(command)
                 if figures is not None:
@@ -147,6 +152,8 @@ def main(argv: list[str] | None = None) -> None:
         )
     print(f"\n{heading}\n{os.cpu_count()} CPUs, load average {before} before, {loadavg()} after\n")
     print(render(results, memory(args.rss_marks) if args.rss else FIGURES))
+    if not args.rss:
+        print(f"\n{render_targets(results)}")
 
 
 if __name__ == "__main__":
