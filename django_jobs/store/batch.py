@@ -2,8 +2,9 @@
 
 Each finished job must be recorded only if its run still owns it (status RUNNING,
 same attempt, same worker). ``acks.py`` gathers the successes of a worker's
-threads; this writes them with one ``UPDATE ... FROM (VALUES ...) RETURNING`` and
-reports which rows won the fence, without the ORM's per-statement cost.
+threads; this writes them with one ``UPDATE ... FROM (VALUES ...) RETURNING`` (on
+PostgreSQL ``FROM unnest(arrays)``) and reports which rows won the fence, without the
+ORM's per-statement cost.
 """
 
 from collections.abc import Sequence
@@ -21,25 +22,24 @@ SUCCESS_SET = (
     "active_unique_key = NULL, worker_id = NULL, lease_expires_at = NULL"
 )
 # One statement for a whole batch: the fence (status RUNNING, same attempt, same worker)
-# joins each row with its own values, and RETURNING says which rows won it.
-SUCCESS_MANY = {
-    "postgresql": (
-        "UPDATE {table} AS j "
-        + SUCCESS_SET.format(value="v.return_value")
-        + " FROM (VALUES {rows}) AS v (id, attempts, worker_id, return_value)"
-        " WHERE j.id = v.id AND j.status = 'RUNNING' AND j.attempts = v.attempts"
-        " AND j.worker_id = v.worker_id RETURNING j.id",
-        "(%s::uuid, %s::integer, %s::text, %s::jsonb)",
-    ),
-    "sqlite": (
-        "UPDATE {table} "
-        + SUCCESS_SET.format(value="v.column4")
-        + " FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1"
-        " AND {table}.status = 'RUNNING' AND {table}.attempts = v.column2"
-        " AND {table}.worker_id = v.column3 RETURNING id",
-        "(%s, %s, %s, %s)",
-    ),
-}
+# joins each row with its own values, and RETURNING says which rows won it. PostgreSQL
+# gets the batch as four arrays: one text for every batch size, which psycopg parses
+# once (it parses again each statement with more than 50 parameters).
+SUCCESS_MANY_POSTGRESQL = (
+    "UPDATE {table} AS j "
+    + SUCCESS_SET.format(value="v.return_value")
+    + " FROM unnest(%s::uuid[], %s::integer[], %s::text[], %s::jsonb[])"
+    " AS v (id, attempts, worker_id, return_value)"
+    " WHERE j.id = v.id AND j.status = 'RUNNING' AND j.attempts = v.attempts"
+    " AND j.worker_id = v.worker_id RETURNING j.id"
+)
+SUCCESS_MANY_SQLITE = (
+    "UPDATE {table} "
+    + SUCCESS_SET.format(value="v.column4")
+    + " FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1"
+    " AND {table}.status = 'RUNNING' AND {table}.attempts = v.column2"
+    " AND {table}.worker_id = v.column3 RETURNING id"
+)
 SUCCESS_ONE = (
     "UPDATE {table} "
     + SUCCESS_SET.format(value="%s")
@@ -69,14 +69,15 @@ def write_successes(using: str, outcomes: Sequence[tuple[Job, Any]]) -> set[Any]
         (db_id, job.attempts, job.worker_id, value_field.get_db_prep_save(value, connection))
         for db_id, (job, value) in zip(db_ids, outcomes, strict=True)
     ]
-    many = SUCCESS_MANY.get(connection.vendor)
-    if many is None:
+    if connection.vendor == "postgresql":
+        written_db_ids = _write_as_arrays(connection, table, finished_at, rows)
+    elif connection.vendor == "sqlite":
+        written_db_ids = _write_in_statements(connection, table, finished_at, rows)
+    else:
         with transaction.atomic(using=using), connection.cursor() as cursor:
             written_db_ids = _write_one_by_one(
                 cursor, SUCCESS_ONE.format(table=table), finished_at, rows
             )
-    else:
-        written_db_ids = _write_in_statements(connection, many, table, finished_at, rows)
     written = {by_db_id[db_id].pk for db_id in written_db_ids}
     for job, value in outcomes:
         if job.pk in written:
@@ -85,17 +86,26 @@ def write_successes(using: str, outcomes: Sequence[tuple[Job, Any]]) -> set[Any]
     return written
 
 
+def _write_as_arrays(connection: Any, table: str, finished_at: Any, rows: list[tuple]) -> set[Any]:
+    """One fenced statement, row by row, so the batch needs no transaction around it."""
+    with connection.cursor() as cursor:
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        cursor.execute(SUCCESS_MANY_POSTGRESQL.format(table=table), [finished_at, *columns])
+        return {db_id for (db_id,) in cursor.fetchall()}
+
+
 def _write_in_statements(
-    connection: Any, many: tuple[str, str], table: str, finished_at: Any, rows: list[tuple]
+    connection: Any, table: str, finished_at: Any, rows: list[tuple]
 ) -> set[Any]:
     """Each statement is fenced row by row, so a batch needs no transaction around it."""
-    sql, row_sql = many
     written: set[Any] = set()
     with write_turn(connection), connection.cursor() as cursor:
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
             chunk = padded(rows[start : start + ROWS_PER_STATEMENT], NO_ROW)
             cursor.execute(
-                sql.format(table=table, rows=", ".join([row_sql] * len(chunk))),
+                SUCCESS_MANY_SQLITE.format(
+                    table=table, rows=", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+                ),
                 [finished_at, *(value for row in chunk for value in row)],
             )
             written.update(db_id for (db_id,) in cursor.fetchall())

@@ -117,16 +117,20 @@ def claim_jobs_by_id(
     due = f" AND {alias}.run_after <= %s" if due_only else ""
     status = by_key_only(connection.vendor, f"{alias}.status")
     prep_id = Job._meta.pk.get_db_prep_value
-    ids = padded([prep_id(job_id, connection) for job_id in job_ids], None)
+    ids = [prep_id(job_id, connection) for job_id in job_ids]
+    if alias == "j":  # one array: one statement text, which psycopg parses once
+        id_sql, id_params = "j.id = ANY(%s::uuid[])", [ids]
+    else:  # SQLite keeps a compiled statement per text: one per power of two
+        ids = padded(ids, None)
+        id_sql, id_params = f"{alias}.id IN ({', '.join(['%s'] * len(ids))})", ids
     sql = (
         f"UPDATE {table}{' AS j' if alias == 'j' else ''} {SET_CLAIMED[connection.vendor]} "
-        f"WHERE {alias}.id IN ({', '.join(['%s'] * len(ids))}) "
-        f"AND {status} = 'READY'{due} "
+        f"WHERE {id_sql} AND {status} = 'READY'{due} "
         f"RETURNING {_returning(ops, 'j.' if alias == 'j' else '')}"
     )
     params = [
         *_set_params(request, ops),
-        *ids,
+        *id_params,
         *([ops.adapt_datetimefield_value(request.now)] if due_only else []),
     ]
     return _claimed_jobs(using, sql, params)

@@ -217,7 +217,8 @@ def test_claim_by_id_finds_its_rows_by_primary_key():
 
 
 def test_claims_by_id_of_every_size_share_a_handful_of_statements():
-    """Each statement text stays compiled per SQLite connection: 1..40 ids use seven."""
+    """Each statement text stays compiled per SQLite connection: 1..40 ids use seven.
+    PostgreSQL gets an array: one text, which psycopg parses once instead of per claim."""
     ids = [r.id for r in [tasks.record.enqueue(n) for n in range(sum(range(1, 41)))]]
     statements = set()
 
@@ -231,7 +232,7 @@ def test_claims_by_id_of_every_size_share_a_handful_of_statements():
             claimed = store.claim_by_id(ids[start : start + size], worker_id="w", lease_seconds=60)
             assert [str(job.pk) for job in claimed] == [str(i) for i in ids[start : start + size]]
             start += size
-    assert len(statements) == 7  # 1, 2, 4, ... 64 ids
+    assert len(statements) == (1 if connection.vendor == "postgresql" else 7)  # 1, 2, 4.. 64
     assert Job.objects.filter(status="RUNNING").count() == len(ids)
 
 
