@@ -29,7 +29,12 @@ from django_jobs.models import Job
 from django_jobs.payload import bind_arguments, encode
 from django_jobs.retry import RetryPolicy, decide
 from django_jobs.store import JobStore
-from django_jobs.store.results import resolve_task, task_for_job, task_result
+from django_jobs.store.results import (
+    resolve_task,
+    succeeded_result,
+    task_for_job,
+    task_result,
+)
 from django_jobs.timeouts import call_async, call_sync
 
 logger = logging.getLogger("django_jobs")
@@ -74,7 +79,7 @@ def run_job(job: Job, store: JobStore) -> Outcome:
     def finished(written: bool) -> None:  # noqa: FBT001 - the store's ``then`` callback
         recorded.append(written)
         if written:
-            task_finished.send(sender=sender, task_result=task_result(job, job_task))
+            task_finished.send(sender=sender, task_result=succeeded_result(result, job))
 
     store.succeed_then(job, value, finished)
     return Outcome.DISCARDED if recorded == [False] else Outcome.SUCCEEDED

@@ -118,6 +118,20 @@ def task_result(job: Job, job_task: Task) -> TaskResult:
     return result
 
 
+def succeeded_result(started: TaskResult, job: Job) -> TaskResult:
+    """``task_result`` of ``job`` once its success is written, made from its result at start.
+
+    Only the outcome differs from the started result, so nothing is checked or
+    normalised again: built anew, a job's second result cost as much as its first.
+    """
+    return restored(
+        started,
+        status=to_task_result_status(job.status),
+        finished_at=job.finished_at,
+        _return_value=job.return_value,
+    )
+
+
 def error_entry(exc: BaseException, *, attempt: int, worker_id: str | None, at: datetime) -> dict:
     """One attempt's error as stored in ``Job.errors``."""
     cls = type(exc)

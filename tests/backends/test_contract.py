@@ -150,6 +150,27 @@ def test_signals_fire_as_django_documents(mode):
     ]
 
 
+def test_a_success_is_signalled_with_the_result_get_result_gives(mode):
+    signalled = []
+
+    def receiver(sender, task_result, **kwargs):
+        signalled.append(task_result)
+
+    task_finished.connect(receiver)
+    try:
+        result = finish(tasks.echo.enqueue(1, "two", key=[3]))
+    finally:
+        task_finished.disconnect(receiver)
+    (finished,) = signalled
+    stored = tasks.echo.get_result(result.id)
+    for name in ("id", "status", "enqueued_at", "started_at", "finished_at", "last_attempted_at"):
+        assert getattr(finished, name) == getattr(stored, name), name
+    for name in ("args", "kwargs", "backend", "errors", "worker_ids", "return_value"):
+        assert getattr(finished, name) == getattr(stored, name), name
+    assert finished.task.queue_name == stored.task.queue_name == "emails"
+    assert finished.finished_at is not None
+
+
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
