@@ -14,7 +14,9 @@ slow jobs take every thread after all, the worker hands back what has waited
 longer than ``MAX_WAIT`` (``take_back_waiting``) for other workers to take. While
 every thread has a job waiting for it, the pool asks for more only once there is
 room for half of what may wait ahead: claims of one or two jobs each, as threads
-finish, would cost a statement (and in huey mode a Redis round trip) per job or two.
+finish, would cost a statement (and in huey mode a Redis round trip) per job or two;
+and a finished job wakes the claiming thread only once there is room (or nothing left),
+not for each of the jobs in between.
 """
 
 import logging
@@ -155,7 +157,8 @@ class JobPool:
                     self._queued -= 1
                     self._finished.add()
                     self._running.pop(job.pk, None)
-                    self._changed.notify_all()
+                    if self._queued == 0 or self._room() > 0:  # what waiters wait for
+                        self._changed.notify_all()
 
     def _start(self, job: Job) -> bool:
         """Whether ``job`` is still this pool's to run (not taken back while it waited)."""

@@ -152,3 +152,38 @@ def test_jobs_kept_waiting_by_slow_ones_are_taken_back_and_never_run():
         run.release.set()
     assert pool.wait_idle(timeout=5)
     assert run.ran == ["slow", "a"] and pool.busy == 0 and pool.running_jobs() == []
+
+
+def test_a_finished_job_wakes_the_claiming_thread_only_once_there_is_room(monkeypatch):
+    """Not once per finished job: the claiming thread would wake for nothing in between."""
+    monkeypatch.setattr(pool_module, "AHEAD_WINDOW", 60.0)
+    gates = {n: threading.Event() for n in range(9)}
+    pool = JobPool(1, lambda job: job.pk in gates and gates[job.pk].wait(5), ahead=8)
+    for n in range(8):
+        pool.submit(FakeJob(f"fast-{n}"))
+    assert pool.wait_idle(timeout=5)  # 8 finished fast: 8 may wait ahead
+    for n in gates:
+        pool.submit(FakeJob(n))
+    wakes = []
+    notify_all = pool._changed.notify_all
+    monkeypatch.setattr(pool._changed, "notify_all", lambda: wakes.append(1) or notify_all())
+
+    def finish(n):
+        gates[n].set()
+        for _ in range(500):
+            with pool._changed:  # the finishing thread's whole update is done
+                if pool.busy == 8 - n:
+                    return
+            threading.Event().wait(0.01)
+        raise AssertionError(f"job {n} did not finish")
+
+    for n in range(3):
+        finish(n)
+    assert wakes == []  # room for 3: less than half of what may wait ahead
+    assert pool.free_slots() == 0
+    finish(3)
+    assert wakes == [1]
+    assert pool.free_slots() == 4
+    for n in range(4, 9):
+        finish(n)
+    assert pool.wait_idle(timeout=5)
