@@ -60,63 +60,48 @@ TASKS_DB_POSTGRES = ("PostgreSQL", "django-tasks-db")
 SKIP_LOCKED = ("PostgreSQL", "raw SQL loop, SKIP LOCKED")
 CELERY = ("Redis", "Celery, Redis broker")
 
+HUEY_MODES = (
+    ("huey mode (SQLite history)", HUEY_SQLITE),
+    ("huey mode (PostgreSQL history)", HUEY_POSTGRES),
+)
+DATABASE_MODES = (
+    ("database mode on SQLite", SQLITE_DB),
+    ("database mode on PostgreSQL", POSTGRES_DB),
+)
+
+
+def drained(top: Key, bottom: Key) -> Callable:
+    return ratio(top, "drain", bottom, "drain")
+
+
 TARGETS = (
-    Target(
-        "database mode on SQLite drain / raw huey",
-        ratio(SQLITE_DB, "drain", RAW_HUEY, "drain"),
-        1.0,
-    ),
+    Target("database mode on SQLite drain / raw huey", drained(SQLITE_DB, RAW_HUEY), 1.0),
     Target(
         "database mode on PostgreSQL drain / django-tasks-db",
-        ratio(POSTGRES_DB, "drain", TASKS_DB_POSTGRES, "drain"),
+        drained(POSTGRES_DB, TASKS_DB_POSTGRES),
         3.0,
     ),
     Target(
         "database mode on PostgreSQL drain / raw SKIP LOCKED loop",
-        ratio(POSTGRES_DB, "drain", SKIP_LOCKED, "drain"),
+        drained(POSTGRES_DB, SKIP_LOCKED),
         0.6,
     ),
-    Target(
-        "huey mode (SQLite history) drain / raw huey",
-        ratio(HUEY_SQLITE, "drain", RAW_HUEY, "drain"),
-        0.75,
-    ),
-    Target(
-        "huey mode (PostgreSQL history) drain / raw huey",
-        ratio(HUEY_POSTGRES, "drain", RAW_HUEY, "drain"),
-        0.75,
-    ),
-    Target(
-        "huey mode (SQLite history) enqueue / Celery",
-        ratio(HUEY_SQLITE, "enqueue", CELERY, "enqueue"),
-        1.0,
-    ),
-    Target(
-        "huey mode (PostgreSQL history) enqueue / Celery",
-        ratio(HUEY_POSTGRES, "enqueue", CELERY, "enqueue"),
-        1.0,
-    ),
-    Target(
-        "database mode on PostgreSQL start p50 ms", figure(POSTGRES_DB, "p50"), 20, at_least=False
-    ),
-    Target("database mode on SQLite start p50 ms", figure(SQLITE_DB, "p50"), 100, at_least=False),
-    Target(
-        "huey mode (SQLite history) start p50 ms", figure(HUEY_SQLITE, "p50"), 5, at_least=False
-    ),
-    Target(
-        "huey mode (PostgreSQL history) start p50 ms",
-        figure(HUEY_POSTGRES, "p50"),
-        5,
-        at_least=False,
+    *(Target(f"{name} drain / raw huey", drained(row, RAW_HUEY), 0.75) for name, row in HUEY_MODES),
+    *(
+        Target(f"{name} enqueue / Celery", ratio(row, "enqueue", CELERY, "enqueue"), 1.0)
+        for name, row in HUEY_MODES
     ),
     *(
-        Target(f"{label} bulk / one-by-one enqueue", ratio(row, "bulk", row, "enqueue"), 10.0)
-        for label, row in (
-            ("database mode on SQLite", SQLITE_DB),
-            ("database mode on PostgreSQL", POSTGRES_DB),
-            ("huey mode (SQLite history)", HUEY_SQLITE),
-            ("huey mode (PostgreSQL history)", HUEY_POSTGRES),
+        Target(f"{name} start p50 ms", figure(row, "p50"), goal, at_least=False)
+        for name, row, goal in (
+            ("database mode on PostgreSQL", POSTGRES_DB, 20),
+            ("database mode on SQLite", SQLITE_DB, 100),
+            *((name, row, 5) for name, row in HUEY_MODES),
         )
+    ),
+    *(
+        Target(f"{name} bulk / one-by-one enqueue", ratio(row, "bulk", row, "enqueue"), 10.0)
+        for name, row in (*DATABASE_MODES, *HUEY_MODES)
     ),
 )
 
