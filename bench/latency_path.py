@@ -144,13 +144,12 @@ def main(argv: list[str] | None = None) -> None:
         f"{GAP * 1000:.0f} ms into idle workers; p50 / p95 ms; {os.cpu_count()} CPUs"
     )
     print(f"{'step':40}" + "".join(f"{name:>22}" for name in results))
-    rows = results.values()
     for label, _, _ in STEPS:
         cells = "".join(
             f"{'{:.2f} / {:.2f}'.format(*r['steps'][label]):>22}" for r in results.values()
         )
         print(f"{label:40}{cells}")
-    print(f"{'jobs sampled':40}" + "".join(f"{r['jobs']:>22}" for r in rows))
+    print(f"{'jobs sampled':40}" + "".join(f"{r['jobs']:>22}" for r in results.values()))
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
