@@ -118,7 +118,7 @@ def claim_jobs_by_id(
     status = by_key_only(connection.vendor, f"{alias}.status")
     prep_id = Job._meta.pk.get_db_prep_value
     ids = [prep_id(job_id, connection) for job_id in job_ids]
-    if alias == "j":  # one array: one statement text, which psycopg parses once
+    if connection.vendor == "postgresql":  # one array: one text, which psycopg parses once
         id_sql, id_params = "j.id = ANY(%s::uuid[])", [ids]
     else:  # SQLite keeps a compiled statement per text: one per power of two
         ids = padded(ids, None)
