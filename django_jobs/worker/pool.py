@@ -17,6 +17,10 @@ room for half of what may wait ahead: claims of one or two jobs each, as threads
 finish, would cost a statement (and in huey mode a Redis round trip) per job or two;
 and a finished job wakes the claiming thread only once there is room (or nothing left),
 not for each of the jobs in between.
+
+Handing over (``hand_over``): jobs that idle threads can take at once are waited for
+until they have, so that a woken thread does not wait for the GIL while the claiming
+thread runs its next claim.
 """
 
 import logging
@@ -32,6 +36,7 @@ logger = logging.getLogger("django_jobs")
 
 AHEAD_WINDOW = 0.1
 MAX_WAIT = 1.0
+HANDOVER_WAIT = 0.002  # the longest the claiming thread waits for idle threads to start jobs
 
 
 class RecentCount:
@@ -69,7 +74,9 @@ class JobPool:
         self._finished = RecentCount(AHEAD_WINDOW)
         self._run = run
         self._inbox: queue.SimpleQueue[Job] = queue.SimpleQueue()
-        self._changed = threading.Condition()
+        lock = threading.RLock()
+        self._changed = threading.Condition(lock)
+        self._all_started = threading.Condition(lock)  # nothing waits for a thread any more
         self._running: dict[object, Job] = {}  # every job held: waiting or running
         self._waiting: dict[object, tuple[Job, float]] = {}  # not started; oldest first
         self._queued = 0
@@ -83,6 +90,11 @@ class JobPool:
     @property
     def busy(self) -> int:
         return self._queued
+
+    @property
+    def waiting(self) -> int:
+        """Jobs held but not started: claimed ahead, or not yet taken by a thread."""
+        return len(self._waiting)
 
     def free_slots(self) -> int:
         """How many jobs to claim now: free threads, plus room to claim ahead (see above).
@@ -106,6 +118,24 @@ class JobPool:
             self._running[job.pk] = job
             self._waiting[job.pk] = (job, time.monotonic())
         self._inbox.put(job)
+
+    def hand_over(self, jobs: list[Job]) -> None:
+        """Submit ``jobs``; if idle threads can take them all, return once they have
+        (or after ``HANDOVER_WAIT``).
+
+        Why wait: a woken thread needs the GIL to start its job, and the claiming
+        thread, going straight on to its next claim, holds it until that claim's round
+        trip. At low load that was the longest step from a job's claim to its start
+        (``bench/latency_path.py``); waiting here, the claiming thread lets the GIL go.
+        A busy pool's jobs wait for a thread anyway: nothing is waited for then.
+        """
+        with self._changed:
+            idle_threads = self.size - self._queued
+        for job in jobs:
+            self.submit(job)
+        if jobs and len(jobs) <= idle_threads:
+            with self._changed:
+                self._all_started.wait_for(lambda: not self._waiting, HANDOVER_WAIT)
 
     def take_back_waiting(self, longer_than: float = MAX_WAIT) -> list[Job]:
         """Give up the jobs that have waited for a thread longer than ``longer_than`` seconds.
@@ -167,4 +197,6 @@ class JobPool:
             if waiting is None or waiting[0] is not job:  # a later claim of it may be waiting
                 return False
             del self._waiting[job.pk]
+            if not self._waiting:
+                self._all_started.notify_all()
             return True

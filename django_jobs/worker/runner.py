@@ -155,8 +155,7 @@ class Worker:
                     errors += 1
                     self._pause_after_error(exc, errors)
                     continue
-                for job in jobs:
-                    pool.submit(job)
+                pool.hand_over(jobs)
                 if jobs:
                     continue
                 if self.options.burst:

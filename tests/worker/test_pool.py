@@ -187,3 +187,43 @@ def test_a_finished_job_wakes_the_claiming_thread_only_once_there_is_room(monkey
     for n in range(4, 9):
         finish(n)
     assert pool.wait_idle(timeout=5)
+
+
+def test_jobs_handed_over_to_idle_threads_have_started_when_it_returns(monkeypatch):
+    """The claiming thread waits for them, so its next claim does not hold up their start."""
+    monkeypatch.setattr(pool_module, "HANDOVER_WAIT", 60.0)  # only their start ends the wait
+    run = BlockingRun()
+    pool = JobPool(2, run, ahead=0)
+    try:
+        pool.hand_over([FakeJob("a"), FakeJob("b")])
+        assert pool.waiting == 0 and pool.busy == 2
+    finally:
+        run.release.set()
+    assert pool.wait_idle(timeout=5)
+    assert sorted(run.ran) == ["a", "b"]
+
+
+def test_jobs_handed_over_to_a_busy_pool_are_not_waited_for(monkeypatch):
+    """No idle thread would take them: the claiming thread goes on at once."""
+    monkeypatch.setattr(pool_module, "HANDOVER_WAIT", 60.0)
+    run = BlockingRun()
+    pool = pool_running(run, "slow", ahead=2)
+    try:
+        handing = threading.Thread(target=pool.hand_over, args=([FakeJob("next")],))
+        handing.start()
+        handing.join(5)
+        assert not handing.is_alive()
+        assert pool.waiting == 1 and pool.busy == 2
+    finally:
+        run.release.set()
+    assert pool.wait_idle(timeout=5)
+    assert run.ran == ["slow", "next"]
+
+
+def test_handing_over_nothing_returns_at_once(monkeypatch):
+    monkeypatch.setattr(pool_module, "HANDOVER_WAIT", 60.0)
+    pool = JobPool(1, lambda job: None)
+    handing = threading.Thread(target=pool.hand_over, args=([],))
+    handing.start()
+    handing.join(5)
+    assert not handing.is_alive()
