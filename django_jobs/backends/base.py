@@ -67,8 +67,10 @@ class JobsBackend(BaseTaskBackend):
             return to_task_result(job)
         job_task = task_for_job(job, task)
         result = task_result(job, job_task)
-        task_enqueued.send(type(self), task_result=result)
-        dispatched = self.dispatch_created(job, store)
+        try:
+            task_enqueued.send(type(self), task_result=result)
+        finally:  # a receiver that raises must not leave the stored job unsent (or unrun)
+            dispatched = self.dispatch_created(job, store)
         if dispatched is job:  # unchanged by dispatching (queued modes)
             return result
         return task_result(dispatched, job_task)

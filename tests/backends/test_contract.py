@@ -150,6 +150,27 @@ def test_signals_fire_as_django_documents(mode):
     ]
 
 
+def test_a_raising_enqueued_receiver_is_seen_and_the_job_still_runs(mode):
+    """The job is stored before ``task_enqueued`` is sent: a receiver that raises reaches
+    the caller, but must not leave the stored job unsent (or, immediate, never run)."""
+
+    def refuse(sender, task_result, **kwargs):
+        raise RuntimeError("receiver failed")
+
+    task_enqueued.connect(refuse)
+    try:
+        with pytest.raises(RuntimeError, match="receiver failed"):
+            tasks.add.enqueue(2, 3)
+    finally:
+        task_enqueued.disconnect(refuse)
+    (job,) = Job.objects.all()
+    if mode == "immediate":  # ran inside enqueue(), before the receiver's error was raised
+        assert (job.status, job.return_value) == ("SUCCESSFUL", 5)
+    run_until_empty(include_scheduled=True)
+    job.refresh_from_db()
+    assert (job.status, job.return_value, job.attempts) == ("SUCCESSFUL", 5, 1)
+
+
 def test_a_success_is_signalled_with_the_result_get_result_gives(mode):
     signalled = []
 
