@@ -11,11 +11,12 @@ from django.test.utils import CaptureQueriesContext
 from django_jobs import api
 from django_jobs.backends.huey import process_publisher
 from django_jobs.backends.redis import UntrustedMessage
-from django_jobs.compat import task_backends, task_enqueued
+from django_jobs.compat import task_backends
 from django_jobs.models import Job
 from django_jobs.store import JobStore
 from django_jobs.testing import run_until_empty
 from tests import tasks
+from tests.backends.receivers import enqueue_raising_in_a_receiver
 from tests.backends.redis_commands import count_redis_commands
 from tests.settings import TEST_QUEUES
 
@@ -138,16 +139,8 @@ def test_a_published_job_is_written_once_by_its_insert(huey_settings, settings):
 def test_a_raising_enqueued_receiver_does_not_hold_back_the_send(huey_settings):
     """The receiver's error reaches the caller once the committed job is with the
     publisher: left reserved and unsent, it would wait for the sweep, two leases on."""
-
-    def refuse(sender, task_result, **kwargs):
-        raise RuntimeError("receiver failed")
-
-    task_enqueued.connect(refuse)
-    try:
-        with pytest.raises(RuntimeError, match="receiver failed"):
-            tasks.add.enqueue(2, 3)
-    finally:
-        task_enqueued.disconnect(refuse)
+    with enqueue_raising_in_a_receiver():
+        tasks.add.enqueue(2, 3)
     assert process_publisher.flush(timeout=10)
     assert task_backends["default"].huey("default").storage.queue_size() == 1
 
