@@ -117,8 +117,14 @@ class HueyBackend(JobsBackend):
         return self.options.get("PREFIX") or f"django_jobs.{self.alias}"
 
     def huey(self, queue_name: str) -> Any:
-        """The huey instance of one queue (built once per process, never at import)."""
+        """The huey instance of one queue (built once per process, never at import).
+
+        Read without the lock once built: workers and the publisher ask for it for
+        every message they handle.
+        """
         key = (self.alias, queue_name)
+        if (built := _hueys.get(key)) is not None:
+            return built
         with _hueys_lock:
             if key not in _hueys:
                 _hueys[key] = self._build_huey(queue_name)
