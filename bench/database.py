@@ -1,5 +1,6 @@
 """A fresh benchmark database: a temporary SQLite file, or a throwaway PostgreSQL 15 server."""
 
+import functools
 import os
 import subprocess
 import sys
@@ -14,11 +15,25 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+def scratch_directory() -> Path:
+    """A new directory for one benchmark database's files, removed when this process exits.
+
+    The SQLite files of a full table come to hundreds of megabytes; runs that left
+    them in the temporary directory filled it.
+    """
+    return Path(tempfile.mkdtemp(dir=_scratch_root().name))
+
+
+@functools.cache
+def _scratch_root() -> tempfile.TemporaryDirectory:
+    return tempfile.TemporaryDirectory(prefix="bench-")  # cleaned up at interpreter exit
+
+
 @contextmanager
 def bench_database(*, postgres: bool) -> Iterator[str]:
     """Yield the URL of an empty database; a PostgreSQL server is stopped afterwards."""
     if not postgres:
-        yield f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/bench.sqlite3"
+        yield f"sqlite:///{scratch_directory()}/bench.sqlite3"
         return
     from tests.servers.postgres import PostgresServer
 
@@ -74,7 +89,7 @@ def demo_project_env(mode: str, redis_url: str, postgres: Any | None) -> dict[st
     env |= {"DJANGO_SETTINGS_MODULE": "testproject.settings", "DEBUG": "False"}
     env |= {"JOBS_LOG_LEVEL": "WARNING"}
     if postgres is None:
-        env["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/jobs.sqlite3"
+        env["DATABASE_URL"] = f"sqlite:///{scratch_directory()}/jobs.sqlite3"
         return env
     database = f"bench{time.monotonic_ns()}"
     createdb = str(postgres.bindir / "createdb")

@@ -25,13 +25,13 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.database import scratch_directory  # noqa: E402
 from bench.peers_venv import peers_python  # noqa: E402
 from bench.row_process import RowProcess  # noqa: E402
 from bench.rows import Row, in_round_order, select  # noqa: E402
@@ -47,7 +47,7 @@ class Servers:
     def __init__(self) -> None:
         self.redis = RedisServer().start()
         self.postgres = PostgresServer().start()
-        self.directory = Path(tempfile.mkdtemp(prefix="bench-side-by-side-"))
+        self.directory = scratch_directory()
         self.created = 0
 
     def database_url(self, kind: str | None) -> str:
