@@ -11,7 +11,7 @@ from django_jobs.compat import TaskResultStatus, task_finished
 from django_jobs.execution import Outcome, run_job
 from django_jobs.models import Job
 from django_jobs.store import JobStore
-from django_jobs.store.acks import AckGroup, _Ack
+from django_jobs.store.acks import BUSY_WITHIN, LINGER, AckGroup, _Ack
 from tests import tasks
 
 
@@ -67,6 +67,58 @@ def test_a_lone_ack_is_written_before_succeed_returns():
     fates = []
     group.succeed(FakeJob(1), None, fates.append)
     assert fates == [True]
+
+
+class FakeTime:
+    """A clock that only moves when the writer sleeps, or when the test moves it."""
+
+    def __init__(self):
+        self.now = 100.0
+        self.slept = []
+        self.during_sleep = lambda: None
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+        self.during_sleep()
+
+
+def test_under_load_the_writer_waits_for_the_successes_of_the_next_moment():
+    batches = []
+    time = FakeTime()
+    group = AckGroup(
+        lambda outcomes: batches.append([job.pk for job, _ in outcomes]) or {1, 2, 3},
+        clock=time.clock,
+        sleep=time.sleep,
+    )
+    fates = {}
+    group.succeed(FakeJob(1), 1, lambda written: fates.__setitem__(1, written))
+    assert batches == [[1]] and time.slept == []  # the first is written at once
+    time.now += BUSY_WITHIN / 2  # the next success comes soon after: the group is busy
+    time.during_sleep = lambda: group.succeed(  # another thread's success, meanwhile
+        FakeJob(3), 3, lambda written: fates.__setitem__(3, written)
+    )
+    group.succeed(FakeJob(2), 2, lambda written: fates.__setitem__(2, written))
+    assert time.slept == [LINGER]
+    assert batches == [[1], [2, 3]]  # what finished while it waited joined the batch
+    assert fates == {1: True, 2: True, 3: True}
+
+
+def test_a_quiet_group_writes_each_success_at_once():
+    batches = []
+    time = FakeTime()
+    group = AckGroup(
+        lambda outcomes: batches.append([job.pk for job, _ in outcomes]) or {1, 2},
+        clock=time.clock,
+        sleep=time.sleep,
+    )
+    group.succeed(FakeJob(1), 1, lambda written: None)
+    time.now += 2 * BUSY_WITHIN
+    group.succeed(FakeJob(2), 2, lambda written: None)
+    assert batches == [[1], [2]] and time.slept == []
 
 
 def test_a_failing_batch_is_logged_and_the_next_batch_is_still_written(caplog):
