@@ -1,9 +1,9 @@
 """The job every benchmark runs: note its start in Redis, so all systems are timed alike.
 
 ``BENCH_REDIS_URL`` names the Redis that collects, in one round trip per job: the done
-counter (``bench:done``), the start of the first and of the latest job (``bench:first``,
-``bench:last``; a drain is timed between them, so worker start-up is not counted) and,
-for latency samples, "enqueued_at started_at" pairs (``bench:starts``).
+counter (``bench:done``), each job's process and start as "pid started_at" (``bench:ran``:
+what a drain is timed on, ``measure.drain_rates``) and, for latency samples,
+"enqueued_at started_at" pairs (``bench:starts``).
 """
 
 import os
@@ -28,8 +28,7 @@ def mark(enqueued_at: float) -> None:
     """The no-op job: record that it ran, and when."""
     started = time.time()
     pipe = client().pipeline(transaction=False)
-    pipe.setnx("bench:first", started)
-    pipe.set("bench:last", started)
+    pipe.rpush("bench:ran", f"{os.getpid()} {started}")
     pipe.incr("bench:done")
     if enqueued_at:
         pipe.rpush("bench:starts", f"{enqueued_at} {started}")

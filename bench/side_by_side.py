@@ -10,8 +10,9 @@ of that row's virtualenv (``bench/peers/run.py``), the rows' runs taken in round
 
 - enqueue/s: ``--jobs`` jobs enqueued one by one from one process;
 - bulk enqueue/s: the same number in one call, where the system has one;
-- drain/s: those jobs run by 2 worker processes, first job start to last (a run whose drain
-  took under 10 s enqueues and drains three times and keeps the medians: ``measure.py``);
+- drain/s: those jobs run by 2 worker processes, from when both run jobs to the last job's
+  start (a run whose drain took under 10 s enqueues and drains three times and keeps the
+  medians: ``measure.py``);
 - start p50/p95 ms: ``--samples`` jobs sent one at a time, ~15 ms apart, into idle workers;
 
 then the targets of the table, each ratio between rows taken round by round
