@@ -110,7 +110,7 @@ def starts_by_process(client: redis.Redis) -> list[tuple[float, str]]:
     ran = [item.split() for item in client.lrange("bench:ran", 0, -1)]
     if not ran:
         raise RuntimeError("no benchmark job has recorded its start")
-    return sorted((float(started), pid) for pid, started in ran)
+    return sorted((float(started), str(pid)) for pid, started in ran)
 
 
 def drain_rates(starts: list[tuple[float, str]]) -> tuple[float, float]:

@@ -99,3 +99,22 @@ def test_a_drain_whose_second_worker_process_ran_only_its_end_is_an_error():
     starts = [(float(n), "a") for n in range(10)] + [(10.0, "b")]
     with pytest.raises(RuntimeError, match="after 10 of 11 jobs"):
         measure.drain_rates(starts)
+
+
+class Ran:
+    def __init__(self, items: list[str]) -> None:
+        self.items = items
+
+    def lrange(self, key: str, start: int, end: int) -> list[str]:
+        assert (key, start, end) == ("bench:ran", 0, -1)
+        return self.items
+
+
+def test_the_jobs_starts_are_read_in_the_order_they_started():
+    starts = measure.starts_by_process(Ran(["7 12.5", "8 12.25", "7 12.75"]))
+    assert starts == [(12.25, "8"), (12.5, "7"), (12.75, "7")]
+
+
+def test_a_drain_without_any_recorded_start_is_an_error():
+    with pytest.raises(RuntimeError, match="no benchmark job"):
+        measure.starts_by_process(Ran([]))
