@@ -127,7 +127,12 @@ class Job(models.Model):
                 condition=Q(finished_at__isnull=False),
                 name="django_jobs_finished_idx",
             ),
-            models.Index(fields=["unique_key"], name="django_jobs_ukey_idx"),
+            # Most jobs have no key: leaving them out spares every write an entry here.
+            models.Index(
+                fields=["unique_key"],
+                condition=Q(unique_key__isnull=False),
+                name="django_jobs_ukey_idx",
+            ),
         ]
         permissions = [
             ("requeue_job", "Can requeue jobs"),

@@ -1,10 +1,14 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from django_jobs import api
 from django_jobs.api import cancel, requeue
 from django_jobs.exceptions import InvalidTransition
 from django_jobs.models import Job
 from django_jobs.testing import run_until_empty
 from tests import tasks
+from tests.backends.plans import BACKLOG, plan_steps
 from tests.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +43,31 @@ def test_requeue_refuses_unfinished_and_key_conflicts():
     with pytest.raises(InvalidTransition, match="unique key"):
         requeue(first.id)
     assert Job.objects.get(pk=first.id).status == "CANCELLED"
+
+
+def test_a_search_by_key_reads_the_keyed_jobs_index_only():
+    """The key index holds only jobs that have a key (most have none, and so cost no
+    entry on every write), and a search by key, the admin's included, still uses it."""
+    api.enqueue_many(tasks.add, [((n, n), {}) for n in range(BACKLOG)])
+    keyed = tasks.add.using(unique_key="invoice:42").enqueue(1, 2)
+    with CaptureQueriesContext(connection) as queries:
+        assert [
+            str(pk)
+            for pk in Job.objects.filter(unique_key="invoice:42").values_list("pk", flat=True)
+        ] == [keyed.id]
+    (sql,) = [query["sql"] for query in queries.captured_queries]
+    steps = " ".join(plan_steps(sql))
+    assert "django_jobs_ukey_idx" in steps
+    assert "SCAN django_jobs_job " not in steps and "Seq Scan" not in steps, steps
+    assert "IS NOT NULL" in index_definition("django_jobs_ukey_idx").upper()
+
+
+def index_definition(name: str) -> str:
+    """The CREATE INDEX statement of index ``name`` as the database holds it."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [name])
+        else:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
+        (definition,) = cursor.fetchone()
+    return definition
