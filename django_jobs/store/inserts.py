@@ -16,6 +16,7 @@ from django.db import connections, transaction
 from django.db.models.base import ModelState
 
 from django_jobs.models import Job
+from django_jobs.store import server_binding
 
 WAKE_CHANNEL = "django_jobs"  # what idle database-mode workers LISTEN on (PostgreSQL)
 
@@ -41,8 +42,7 @@ def insert_job(using: str, job: Job, *, wake: str | None = None) -> None:
     if wake is not None and connection.vendor == "postgresql":
         sql = f"WITH inserted AS ({sql} RETURNING 1) SELECT pg_notify(%s, %s) FROM inserted"
         params += [WAKE_CHANNEL, wake]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    server_binding.execute(connection, sql, params)
     job._state.adding = False
     job._state.db = using
 
