@@ -1,6 +1,7 @@
 """A fresh benchmark database: a temporary SQLite file, or a throwaway PostgreSQL 15 server."""
 
 import functools
+import json
 import os
 import subprocess
 import sys
@@ -78,6 +79,23 @@ def loopback_servers(*, postgres: bool) -> Iterator[tuple[Any, Any | None]]:
                 server.cleanup()
     finally:
         redis.cleanup()
+
+
+def run_child(
+    script: str, arguments: list[str], mode: str, redis_url: str, postgres: Any | None
+) -> Any:
+    """Run ``script`` with ``arguments`` in the demo project's environment for ``mode``
+    (``demo_project_env``, with ``BENCH_REDIS_URL`` and ``BENCH_DATABASE_URL`` set);
+    return what its last line of output says, as JSON.
+
+    A setup measured in a process of its own starts with nothing imported or cached
+    from the one before it.
+    """
+    env = demo_project_env(mode, redis_url, postgres)
+    env |= {"BENCH_REDIS_URL": redis_url, "BENCH_DATABASE_URL": env["DATABASE_URL"]}
+    command = [sys.executable, script, *arguments]
+    done = subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def demo_project_env(mode: str, redis_url: str, postgres: Any | None) -> dict[str, str]:

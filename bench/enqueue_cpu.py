@@ -17,14 +17,13 @@ import argparse
 import gc
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.database import ROOT, demo_project_env  # noqa: E402
+from bench.database import run_child  # noqa: E402
 from tests.servers.postgres import PostgresServer  # noqa: E402
 from tests.servers.redis import RedisServer  # noqa: E402
 
@@ -83,12 +82,9 @@ def run_setup(
     name: str, args: argparse.Namespace, redis: RedisServer, postgres: PostgresServer | None
 ) -> list:
     mode, on_postgres = SETUPS[name]
-    env = demo_project_env(mode, redis.url, postgres if on_postgres else None)
-    env |= {"BENCH_REDIS_URL": redis.url, "BENCH_DATABASE_URL": env["DATABASE_URL"]}
-    child = [sys.executable, str(Path(__file__).resolve()), "--child", mode]
-    child += ["--jobs", str(args.jobs), "--bulk", str(args.bulk), "--rounds", str(args.rounds)]
-    done = subprocess.run(child, env=env, cwd=ROOT, check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    child = ["--child", mode, "--jobs", str(args.jobs), "--bulk", str(args.bulk)]
+    child += ["--rounds", str(args.rounds)]
+    return run_child(__file__, child, mode, redis.url, postgres if on_postgres else None)
 
 
 def main(argv: list[str] | None = None) -> None:

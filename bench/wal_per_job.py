@@ -14,7 +14,6 @@ the server (``full_page_writes=off``) is otherwise idle. The raw SKIP LOCKED loo
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import psycopg
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.database import ROOT, demo_project_env, loopback_servers  # noqa: E402
+from bench.database import loopback_servers, run_child  # noqa: E402
 
 SETUPS = {  # name: (System class path, mode of the demo project)
     "raw SQL loop, SKIP LOCKED": ("bench.peers.raw_sql:RawSQL", "database"),
@@ -50,10 +49,8 @@ def measure(system_path: str, jobs: int, rounds: int) -> list[dict]:
     module, name = system_path.split(":")
     system = getattr(importlib.import_module(module), name)()
     system.setup()
-    url, client = (
-        os.environ["BENCH_DATABASE_URL"],
-        redis.Redis.from_url(os.environ["BENCH_REDIS_URL"]),
-    )
+    url = os.environ["BENCH_DATABASE_URL"]
+    client = redis.Redis.from_url(os.environ["BENCH_REDIS_URL"])
     figures = []
     for _ in range(rounds):
         system.reset()
@@ -82,14 +79,8 @@ def main(argv: list[str] | None = None) -> None:
     results = {}
     with loopback_servers(postgres=True) as (redis_server, postgres):
         for name, (system_path, mode) in SETUPS.items():
-            env = demo_project_env(mode, redis_server.url, postgres)
-            env |= {"BENCH_REDIS_URL": redis_server.url, "BENCH_DATABASE_URL": env["DATABASE_URL"]}
-            child = [sys.executable, str(Path(__file__).resolve()), "--child", system_path]
-            child += ["--jobs", str(args.jobs), "--rounds", str(args.rounds)]
-            done = subprocess.run(
-                child, env=env, cwd=ROOT, check=True, capture_output=True, text=True
-            )
-            results[name] = json.loads(done.stdout.strip().splitlines()[-1])
+            child = ["--child", system_path, "--jobs", str(args.jobs), "--rounds", str(args.rounds)]
+            results[name] = run_child(__file__, child, mode, redis_server.url, postgres)
     floor = sum(results[next(iter(SETUPS))][0].values())
     print(f"{args.jobs} jobs one by one, drained by 2 workers; WAL bytes per job, each round")
     print(f"{'setup':38} {'enqueue':>15} {'drain':>15} {'total':>15} {'x raw':>10}")

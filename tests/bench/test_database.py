@@ -6,6 +6,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -34,3 +36,25 @@ def test_scratch_directories_live_as_long_as_the_process_that_made_them(tmp_path
     assert Path(first).parent == Path(sqlite_file).parent.parent  # one root for them all
     assert Path(first).parent.parent == tmp_path
     assert list(tmp_path.iterdir()) == []  # the root went with the process
+
+
+def test_a_child_runs_in_the_demo_environment_and_its_last_line_is_its_answer(tmp_path):
+    from bench.database import run_child
+
+    script = tmp_path / "child.py"
+    script.write_text(
+        "import json, os, sys\n"
+        "print('warming up')\n"
+        "keys = ('JOBS_BACKEND', 'REDIS_URL', 'BENCH_REDIS_URL',\n"
+        "        'DATABASE_URL', 'BENCH_DATABASE_URL')\n"
+        "print(json.dumps([sys.argv[1:], os.getcwd(), {key: os.environ[key] for key in keys}]))\n"
+        "sys.exit(int(sys.argv[1]))\n"
+    )
+    arguments, cwd, env = run_child(str(script), ["0", "x"], "huey", "redis://127.0.0.1:9/0", None)
+    assert arguments == ["0", "x"] and Path(cwd) == ROOT
+    assert env["JOBS_BACKEND"] == "huey"
+    assert env["REDIS_URL"] == env["BENCH_REDIS_URL"] == "redis://127.0.0.1:9/0"
+    assert env["DATABASE_URL"] == env["BENCH_DATABASE_URL"]
+    assert env["DATABASE_URL"].startswith("sqlite:///")
+    with pytest.raises(subprocess.CalledProcessError):
+        run_child(str(script), ["3"], "database", "redis://127.0.0.1:9/0", None)
