@@ -16,7 +16,7 @@ from django.db import connections, transaction
 from django.db.models.base import ModelState
 
 from django_jobs.models import Job
-from django_jobs.store import server_binding
+from django_jobs.store.server_binding import server_bound_cursor
 
 WAKE_CHANNEL = "django_jobs"  # what idle database-mode workers LISTEN on (PostgreSQL)
 
@@ -42,7 +42,8 @@ def insert_job(using: str, job: Job, *, wake: str | None = None) -> None:
     if wake is not None and connection.vendor == "postgresql":
         sql = f"WITH inserted AS ({sql} RETURNING 1) SELECT pg_notify(%s, %s) FROM inserted"
         params += [WAKE_CHANNEL, wake]
-    server_binding.execute(connection, sql, params)
+    with server_bound_cursor(connection) as cursor:
+        cursor.execute(sql, params)
     job._state.adding = False
     job._state.db = using
 

@@ -3,6 +3,7 @@
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
 
 from django_jobs.models import Job
 from tests import tasks
@@ -33,17 +34,31 @@ def test_on_postgresql_enqueue_sends_the_values_apart_from_the_statement():
 
 
 @pytest.mark.postgres_only
-def test_on_postgresql_a_watched_connection_sees_the_insert_as_it_always_did():
-    seen = []
+def test_on_postgresql_the_projects_own_queries_are_still_bound_by_the_client():
+    tasks.echo.enqueue(1)
+    assert Job.objects.filter(task_path="tests.tasks.echo").count() == 1
+    statement = last_statement_of(connection)
+    assert "SELECT COUNT" in statement and "'tests.tasks.echo'" in statement
+
+
+def test_whatever_watches_djangos_cursors_sees_the_insert(monkeypatch):
+    """Query log, ``execute_wrapper`` and tools that wrap ``connection.cursor`` alike."""
+    wrapped, seen = [], []
+    make_cursor = connection.cursor
+
+    def instrumented_cursor(*args, **kwargs):  # as APM agents and the debug toolbar do
+        wrapped.append(True)
+        return make_cursor(*args, **kwargs)
 
     def remember(execute, sql, params, many, context):
         seen.append(sql)
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(remember):
+    monkeypatch.setattr(connection, "cursor", instrumented_cursor)
+    with CaptureQueriesContext(connection) as logged, connection.execute_wrapper(remember):
         tasks.echo.enqueue(AWKWARD)
-    assert len(seen) == 1 and "INSERT INTO" in seen[0]
-    assert "tests.tasks.echo" in last_statement_of(connection)  # quoted by the client, as before
+    assert wrapped and len(seen) == 1 and "INSERT INTO" in seen[0]
+    assert [q["sql"] for q in logged.captured_queries if "INSERT INTO" in q["sql"]]
 
 
 def test_a_duplicate_insert_raises_djangos_integrity_error():
