@@ -55,9 +55,11 @@ def test_whatever_watches_djangos_cursors_sees_the_insert(monkeypatch):
         return execute(sql, params, many, context)
 
     monkeypatch.setattr(connection, "cursor", instrumented_cursor)
+    tasks.echo.enqueue(AWKWARD)  # nothing else watching: no query log, no execute wrapper
+    assert wrapped
     with CaptureQueriesContext(connection) as logged, connection.execute_wrapper(remember):
         tasks.echo.enqueue(AWKWARD)
-    assert wrapped and len(seen) == 1 and "INSERT INTO" in seen[0]
+    assert len(seen) == 1 and "INSERT INTO" in seen[0]
     assert [q["sql"] for q in logged.captured_queries if "INSERT INTO" in q["sql"]]
 
 
