@@ -3,6 +3,12 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
+# ``check`` imports the URLconf (and with it the demo's tasks) and the scheduled tasks' modules.
+# Imported here, under the test settings' queues, they are defined before a test narrows
+# TASKS, as in a running project, whichever test of the process happens to run first.
+import testproject.urls  # noqa: F401
+import tests.tasks  # noqa: F401
+
 pytestmark = pytest.mark.django_db
 
 
