@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from django_jobs.models import Job
+from django_jobs.testing import jobs_mode
 from tests import tasks
 from tests.worker.helpers import WorkerProcess, ledger_lines, wait_until
 
@@ -22,7 +23,10 @@ def test_idle_worker_wakes_on_enqueue_without_polling(tmp_path):
     ledger = tmp_path / "ledger"
     worker = WorkerProcess(ledger=ledger, env=NEVER_POLL)
     wait_until(lambda: Job.objects.count() == 0 and _worker_registered())
-    tasks.record.enqueue(7)
+    # The worker runs database mode: so must this enqueue, whatever an earlier test of
+    # this process left as the default backend (once, a HueyBackend, whose jobs go to Redis).
+    with jobs_mode("database"):
+        tasks.record.enqueue(7)
     wait_until(lambda: ledger_lines(ledger) == ["7"], timeout=20, describe=lambda: worker.output)
     worker.signal()
     assert worker.wait() == 0
